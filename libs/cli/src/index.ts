@@ -1,0 +1,2 @@
+export * from './output';
+export { buildProgram, main } from './main';

@@ -1,0 +1,3 @@
+import type { EventDefinition } from '../event-registry';
+
+export const syncEvents: EventDefinition[] = [];

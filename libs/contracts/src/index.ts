@@ -1,0 +1,6 @@
+export * from './envelope';
+export * from './schema';
+export * from './event-registry';
+export * from './events';
+export * from './subjects';
+export * from './broker';

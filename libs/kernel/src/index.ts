@@ -1,0 +1,5 @@
+export * from './decimal';
+export * from './canonical-json';
+export * from './ids';
+export * from './clock';
+export * from './errors';
