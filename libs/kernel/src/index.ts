@@ -3,3 +3,4 @@ export * from './canonical-json';
 export * from './ids';
 export * from './clock';
 export * from './errors';
+export * from './decider';
