@@ -4,14 +4,19 @@ const fs = require('node:fs');
 const swcrc = JSON.parse(fs.readFileSync(`${__dirname}/.swcrc`, 'utf8'));
 delete swcrc.$schema;
 
-const transform = { '^.+\\.ts$': ['@swc/jest', { ...swcrc, swcrc: false }] };
+const transform = {
+  '^.+\\.ts$': ['@swc/jest', { ...swcrc, swcrc: false }],
+  // ESM-only dependencies (Node 20 runs them through require(esm); Jest on Node 20 cannot), compiled to CommonJS.
+  '/node_modules/trading-signals/.+\\.js$': ['@swc/jest', { ...swcrc, swcrc: false, jsc: { ...swcrc.jsc, parser: { syntax: 'ecmascript' } } }],
+};
+const transformIgnorePatterns = ['/node_modules/(?!trading-signals/)'];
 const moduleNameMapper = {
   '^@tollgate/domain/(.*)$': '<rootDir>/libs/domain/src/$1',
   '^@tollgate/services/(.*)$': '<rootDir>/services/$1',
   '^@tollgate/infra/(.*)$': '<rootDir>/infra/$1',
   '^@tollgate/([a-z-]+)$': '<rootDir>/libs/$1/src/index.ts',
 };
-const common = { transform, moduleNameMapper, testEnvironment: 'node', rootDir: __dirname };
+const common = { transform, transformIgnorePatterns, moduleNameMapper, testEnvironment: 'node', rootDir: __dirname };
 
 module.exports = {
   projects: [

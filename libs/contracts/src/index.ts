@@ -4,3 +4,4 @@ export * from './event-registry';
 export * from './events';
 export * from './subjects';
 export * from './broker';
+export * from './reason-codes';

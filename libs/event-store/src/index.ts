@@ -1,1 +1,4 @@
 export * from './port';
+export * from './errors';
+export * from './create-event-store';
+export * from './sql-event-store';

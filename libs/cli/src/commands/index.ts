@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { register as registerLedger } from './ledger.command';
 
 /** Every command group, in the order `--help` lists them. */
-export const commandRegistrations: Array<(program: Command) => void> = [];
+export const commandRegistrations: Array<(program: Command) => void> = [registerLedger];

@@ -1,0 +1,13 @@
+export { AlpacaBroker, streamUrlFor, type AlpacaBrokerOptions } from './alpaca/alpaca-broker';
+export { toBrokerError } from './alpaca/errors';
+export { fillIdFor, mapAccount, mapFillActivity, mapOrder, mapOrderStatus, mapPosition, mapStreamFill, toAlpacaSide } from './alpaca/mapping';
+export {
+  ALPACA_ENVIRONMENT,
+  ALPACA_LIVE_URL,
+  ALPACA_PAPER_URL,
+  loadAlpacaCredentials,
+  SecretValue,
+  type AlpacaCredentials,
+  type Environment,
+} from './credentials';
+export { checkBrokerConfiguration, type BrokerConfigurationCheck, type BrokerTarget, type TradingMode } from './configuration-check';

@@ -1,0 +1,3 @@
+export * from './ledger';
+export * from './ledger-csv';
+export * from './ledger-report';

@@ -1,0 +1,7 @@
+export * from './market-data.types';
+export * from './csv-source';
+export * from './replay';
+export * from './tick-validator';
+export * from './stale-feed-detector';
+export * from './seeded-random';
+export * from './synthetic-market';

@@ -1,0 +1,3 @@
+export * from './override.commands';
+export * from './override.state';
+export * from './override.decide';

@@ -1,0 +1,4 @@
+export * from './request';
+export * from './activity-log';
+export * from './snapshot';
+export * from './engine';

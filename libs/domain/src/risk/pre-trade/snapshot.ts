@@ -1,0 +1,287 @@
+import { dec, Decimal, ZERO } from '@tollgate/kernel';
+import type { OrderSide, OrderType, TradingStatus } from '@tollgate/contracts';
+import type { AutoModeState } from '../../auto-mode/auto-mode.state';
+import type { OverrideState } from '../../override/override.state';
+import type { CompiledAccountLimits, CompiledRiskLimits } from '../limits/limits';
+import { RiskActivityLog } from './activity-log';
+import { carriesLimitPrice, directionOf, type DecimalInput, type TradingMode } from './request';
+
+export interface ReferencePriceInput {
+  /** The last mid: the reference for collars, market-order notional and exposure. */
+  mid: DecimalInput;
+  bid?: DecimalInput | null;
+  ask?: DecimalInput | null;
+  at: Date | string;
+}
+
+export interface PositionInput {
+  symbol: string;
+  /** Signed: negative is short. */
+  quantity: DecimalInput;
+  /** Values the position when no reference price is known at all. */
+  averagePrice?: DecimalInput | null;
+}
+
+export interface WorkingOrderInput {
+  clientOrderId: string;
+  intentId: string;
+  strategy: string | null;
+  symbol: string;
+  side: OrderSide;
+  type: OrderType;
+  /** What could still fill. */
+  remainingQuantity: DecimalInput;
+  limitPrice?: DecimalInput | null;
+  stopPrice?: DecimalInput | null;
+}
+
+export interface InstrumentInfoInput {
+  tickSize?: DecimalInput | null;
+  shortable: boolean;
+}
+
+export interface TradingStateView {
+  status: TradingStatus;
+  cause: string;
+}
+
+/** Everything a pre-trade check reads, for one account, as the risk service's projections hold it. */
+export interface RiskSnapshotInput {
+  accountId: string;
+  mode: TradingMode;
+  /** The limits in force; null denies everything (default deny). */
+  limits: CompiledRiskLimits | null;
+  /** null = unknown, which fails closed; never pass zero for unknown. */
+  equity: DecimalInput | null;
+  /** Buying power before our working orders' reservations; null = unknown. */
+  buyingPower: DecimalInput | null;
+  positions: readonly PositionInput[];
+  workingOrders: readonly WorkingOrderInput[];
+  /** Filled quantity per intent, for the intent-level checks. */
+  intentFills?: Readonly<Record<string, DecimalInput>>;
+  referencePrices: Readonly<Record<string, ReferencePriceInput>>;
+  instruments: Readonly<Record<string, InstrumentInfoInput>>;
+  /** Scope (`account:ID`, `strategy:NAME`) → state; a scope not listed is ACTIVE. */
+  tradingStates?: Readonly<Record<string, TradingStateView>>;
+  /** Engaged kill-switch scopes. */
+  killSwitches?: Iterable<string>;
+  disabledStrategies?: Readonly<Record<string, { cause: string }>>;
+  venueHalts?: { market: boolean; symbols: Iterable<string> };
+  overrides?: Iterable<OverrideState>;
+  autoMode?: AutoModeState | null;
+  activity?: RiskActivityLog;
+}
+
+export interface ReferencePrice {
+  mid: Decimal;
+  bid: Decimal | null;
+  ask: Decimal | null;
+  atMs: number;
+}
+
+export interface WorkingOrder {
+  clientOrderId: string;
+  intentId: string;
+  strategy: string | null;
+  symbol: string;
+  side: OrderSide;
+  type: OrderType;
+  remainingQuantity: Decimal;
+  limitPrice: Decimal | null;
+  stopPrice: Decimal | null;
+}
+
+/** Our own best resting order on one side; a resting market order crosses anything. */
+export interface OwnRestingOrder {
+  clientOrderId: string;
+  price: Decimal | null;
+}
+
+export interface SymbolBook {
+  symbol: string;
+  position: Decimal;
+  /** Remaining quantity of working buys (buy, buy_to_cover) and sells (sell, sell_short). */
+  workingBuy: Decimal;
+  workingSell: Decimal;
+  /** Price the symbol's exposure is valued at; null when nothing values it. */
+  valuation: Decimal | null;
+  highestOwnBid: OwnRestingOrder | null;
+  lowestOwnAsk: OwnRestingOrder | null;
+}
+
+/**
+ * Worst case for one symbol if every working order on one side fills: the long extreme is
+ * position + working buys, the short extreme position − working sells.
+ */
+export interface WorstCase {
+  longExtreme: Decimal;
+  shortExtreme: Decimal;
+  /** The larger magnitude of the two extremes. */
+  quantity: Decimal;
+  notional: Decimal | null;
+  open: boolean;
+}
+
+export function worstCase(position: Decimal, workingBuy: Decimal, workingSell: Decimal, price: Decimal | null): WorstCase {
+  const longExtreme = position.plus(workingBuy);
+  const shortExtreme = position.minus(workingSell);
+  const quantity = Decimal.max(longExtreme.abs(), shortExtreme.abs());
+  return { longExtreme, shortExtreme, quantity, notional: price ? quantity.times(price) : null, open: !quantity.isZero() };
+}
+
+export interface ExposureTotals {
+  /** Σ per-symbol worst-case notional. */
+  gross: Decimal;
+  /** Σ long extremes × price, and Σ short extremes × price: the two ends of net notional. */
+  netHigh: Decimal;
+  netLow: Decimal;
+  openPositions: number;
+  sectors: Map<string, Decimal>;
+  /** Buying power reserved by working opening orders (buy, sell_short), at limit price or reference. */
+  reservedBuyingPower: Decimal;
+  openOrders: number;
+  /** Symbols held or worked whose exposure nothing values (no reference, no average, no limit). */
+  unvalued: string[];
+}
+
+/** An immutable, pre-computed view: built once per change of the account's state, read by many checks. */
+export class RiskSnapshot {
+  readonly accountId: string;
+  readonly mode: TradingMode;
+  readonly limits: CompiledRiskLimits | null;
+  readonly accountLimits: CompiledAccountLimits | null;
+  readonly equity: Decimal | null;
+  readonly buyingPower: Decimal | null;
+  readonly books = new Map<string, SymbolBook>();
+  readonly workingById = new Map<string, WorkingOrder>();
+  readonly intentWorking = new Map<string, Decimal>();
+  readonly intentFilled = new Map<string, Decimal>();
+  readonly referencePrices = new Map<string, ReferencePrice>();
+  readonly instruments: Readonly<Record<string, InstrumentInfoInput>>;
+  readonly tickSizes = new Map<string, Decimal>();
+  readonly tradingStates: Readonly<Record<string, TradingStateView>>;
+  readonly killSwitches: ReadonlySet<string>;
+  readonly disabledStrategies: Readonly<Record<string, { cause: string }>>;
+  readonly marketHalted: boolean;
+  readonly haltedSymbols: ReadonlySet<string>;
+  readonly overrides = new Map<string, OverrideState>();
+  readonly autoMode: AutoModeState | null;
+  readonly activity: RiskActivityLog;
+  readonly totals: ExposureTotals;
+  readonly worst = new Map<string, WorstCase>();
+
+  constructor(input: RiskSnapshotInput) {
+    this.accountId = input.accountId;
+    this.mode = input.mode;
+    this.limits = input.limits;
+    this.accountLimits = input.limits?.account(input.accountId) ?? null;
+    this.equity = input.equity === null ? null : dec(input.equity, 'equity');
+    this.buyingPower = input.buyingPower === null ? null : dec(input.buyingPower, 'buyingPower');
+    this.instruments = input.instruments;
+    this.tradingStates = input.tradingStates ?? {};
+    this.killSwitches = new Set(input.killSwitches ?? []);
+    this.disabledStrategies = input.disabledStrategies ?? {};
+    this.marketHalted = input.venueHalts?.market ?? false;
+    this.haltedSymbols = new Set(input.venueHalts?.symbols ?? []);
+    this.autoMode = input.autoMode ?? null;
+    this.activity = input.activity ?? new RiskActivityLog();
+    for (const override of input.overrides ?? []) {
+      if (override.status !== 'none') this.overrides.set(override.request.overrideId, override);
+    }
+    for (const [symbol, info] of Object.entries(input.instruments)) {
+      if (info.tickSize) this.tickSizes.set(symbol, dec(info.tickSize, `instruments.${symbol}.tickSize`));
+    }
+    for (const [symbol, reference] of Object.entries(input.referencePrices)) {
+      this.referencePrices.set(symbol, {
+        mid: dec(reference.mid, `referencePrices.${symbol}.mid`),
+        bid: reference.bid ? dec(reference.bid, `referencePrices.${symbol}.bid`) : null,
+        ask: reference.ask ? dec(reference.ask, `referencePrices.${symbol}.ask`) : null,
+        atMs: typeof reference.at === 'string' ? Date.parse(reference.at) : reference.at.getTime(),
+      });
+    }
+    for (const [intentId, filled] of Object.entries(input.intentFills ?? {})) this.intentFilled.set(intentId, dec(filled, `intentFills.${intentId}`));
+
+    const fallbackValuation = new Map<string, Decimal>();
+    for (const position of input.positions) {
+      const book = this.bookFor(position.symbol);
+      book.position = book.position.plus(dec(position.quantity, `positions.${position.symbol}.quantity`));
+      if (position.averagePrice) fallbackValuation.set(position.symbol, dec(position.averagePrice, `positions.${position.symbol}.averagePrice`));
+    }
+    let reservedBuyingPower = ZERO;
+    for (const input_ of input.workingOrders) {
+      const order: WorkingOrder = {
+        clientOrderId: input_.clientOrderId,
+        intentId: input_.intentId,
+        strategy: input_.strategy,
+        symbol: input_.symbol,
+        side: input_.side,
+        type: input_.type,
+        remainingQuantity: dec(input_.remainingQuantity, `workingOrders.${input_.clientOrderId}.remainingQuantity`),
+        limitPrice: input_.limitPrice ? dec(input_.limitPrice, `workingOrders.${input_.clientOrderId}.limitPrice`) : null,
+        stopPrice: input_.stopPrice ? dec(input_.stopPrice, `workingOrders.${input_.clientOrderId}.stopPrice`) : null,
+      };
+      this.workingById.set(order.clientOrderId, order);
+      this.intentWorking.set(order.intentId, (this.intentWorking.get(order.intentId) ?? ZERO).plus(order.remainingQuantity));
+      const book = this.bookFor(order.symbol);
+      const buying = directionOf(order.side) === 'buy';
+      if (buying) book.workingBuy = book.workingBuy.plus(order.remainingQuantity);
+      else book.workingSell = book.workingSell.plus(order.remainingQuantity);
+      const price = order.limitPrice ?? order.stopPrice;
+      if (price && !fallbackValuation.has(order.symbol)) fallbackValuation.set(order.symbol, price);
+      if (order.type === 'market' || carriesLimitPrice(order.type)) {
+        const resting: OwnRestingOrder = { clientOrderId: order.clientOrderId, price: order.type === 'market' ? null : order.limitPrice };
+        if (buying) book.highestOwnBid = better(book.highestOwnBid, resting, 'buy');
+        else book.lowestOwnAsk = better(book.lowestOwnAsk, resting, 'sell');
+      }
+      if (order.side === 'buy' || order.side === 'sell_short') {
+        const reservationPrice = order.limitPrice ?? this.referencePrices.get(order.symbol)?.mid ?? order.stopPrice;
+        // An opening order nothing can value reserves nothing we can compute; the symbol is then unvalued and fails closed.
+        if (reservationPrice) reservedBuyingPower = reservedBuyingPower.plus(order.remainingQuantity.times(reservationPrice));
+      }
+    }
+
+    let gross = ZERO;
+    let netHigh = ZERO;
+    let netLow = ZERO;
+    let openPositions = 0;
+    const sectors = new Map<string, Decimal>();
+    const unvalued: string[] = [];
+    for (const book of this.books.values()) {
+      book.valuation = this.referencePrices.get(book.symbol)?.mid ?? fallbackValuation.get(book.symbol) ?? null;
+      const worst = worstCase(book.position, book.workingBuy, book.workingSell, book.valuation);
+      this.worst.set(book.symbol, worst);
+      if (worst.open) openPositions += 1;
+      if (!book.valuation || !worst.notional) {
+        if (worst.open) unvalued.push(book.symbol);
+        continue;
+      }
+      gross = gross.plus(worst.notional);
+      netHigh = netHigh.plus(worst.longExtreme.times(book.valuation));
+      netLow = netLow.plus(worst.shortExtreme.times(book.valuation));
+      const sector = this.limits?.sectorOf(book.symbol);
+      if (sector) sectors.set(sector, (sectors.get(sector) ?? ZERO).plus(worst.notional));
+    }
+    this.totals = { gross, netHigh, netLow, openPositions, sectors, reservedBuyingPower, openOrders: this.workingById.size, unvalued };
+  }
+
+  private bookFor(symbol: string): SymbolBook {
+    let book = this.books.get(symbol);
+    if (!book) {
+      book = { symbol, position: ZERO, workingBuy: ZERO, workingSell: ZERO, valuation: null, highestOwnBid: null, lowestOwnAsk: null };
+      this.books.set(symbol, book);
+    }
+    return book;
+  }
+}
+
+function better(current: OwnRestingOrder | null, candidate: OwnRestingOrder, direction: 'buy' | 'sell'): OwnRestingOrder {
+  if (!current) return candidate;
+  if (current.price === null) return current;
+  if (candidate.price === null) return candidate;
+  if (direction === 'buy') return candidate.price.greaterThan(current.price) ? candidate : current;
+  return candidate.price.lessThan(current.price) ? candidate : current;
+}
+
+export function createRiskSnapshot(input: RiskSnapshotInput): RiskSnapshot {
+  return new RiskSnapshot(input);
+}

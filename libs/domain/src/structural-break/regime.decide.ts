@@ -1,0 +1,124 @@
+import type { BreakConfirmationPolicy, RegimeEvent } from '@tollgate/contracts';
+import { assertNever, deterministicId, DomainError, type Decider } from '@tollgate/kernel';
+import { olsCusumTest, SeriesTooShortError } from './ols-cusum';
+import type { RegimeCommand, ResolveStructuralBreakSuspicion, SuspectStructuralBreak, WindowReturn } from './regime.commands';
+import { evolveRegime, initialRegimeState, type RegimeState } from './regime.state';
+import { statisticString } from './statistic-string';
+import { supFTest } from './sup-f';
+
+/** The suspicion raised at a given bar has one id, however often the alarm is replayed. */
+export function breakSuspicionIdFor(symbol: string, detectedAt: string): string {
+  return deterministicId('tollgate.break-suspicion', symbol, detectedAt);
+}
+
+export function decideRegime(command: RegimeCommand, state: RegimeState): RegimeEvent[] {
+  switch (command.type) {
+    case 'SuspectStructuralBreak':
+      return suspect(command, state);
+    case 'ResolveStructuralBreakSuspicion':
+      return resolve(command, state);
+    default:
+      return assertNever(command, 'regime command');
+  }
+}
+
+function suspect(command: SuspectStructuralBreak, state: RegimeState): RegimeEvent[] {
+  // One open suspicion per symbol: a second alarm adds nothing the first confirmation will not test.
+  if (state.status === 'suspected') return [];
+  validatePolicy(command.confirmation);
+  return [
+    {
+      type: 'StructuralBreakSuspected',
+      data: {
+        symbol: command.symbol,
+        suspicionId: command.suspicionId,
+        series: command.alarm.series,
+        direction: command.alarm.direction,
+        method: command.alarm.method,
+        statistic: statisticString(command.alarm.statistic),
+        threshold: statisticString(command.alarm.threshold),
+        detectedAt: command.detectedAt,
+        confirmation: command.confirmation,
+      },
+    },
+  ];
+}
+
+function resolve(command: ResolveStructuralBreakSuspicion, state: RegimeState): RegimeEvent[] {
+  if (state.status !== 'suspected' || state.suspicion.suspicionId !== command.suspicionId) {
+    throw new DomainError('BREAK_SUSPICION_NOT_OPEN', `suspicion ${command.suspicionId} for ${command.symbol} is not open`, {
+      suspicionId: command.suspicionId,
+    });
+  }
+  const suspicion = state.suspicion;
+  const policy = suspicion.confirmation;
+  const window = testWindow(command.recentReturns, suspicion.detectedAt, policy);
+  const values = suspicion.series === 'mean' ? window.map((bar) => bar.value) : squaredDeviations(window.map((bar) => bar.value));
+  let outcome: { statistic: number; pValue: number; breakIndex: number };
+  try {
+    outcome = policy.method === 'sup-f' ? supFTest(values, { variance: policy.variance }) : olsCusumTest(values, { variance: policy.variance });
+  } catch (error) {
+    if (error instanceof SeriesTooShortError) {
+      throw new DomainError('BREAK_WINDOW_TOO_SHORT', `the ${values.length}-bar window was too short for ${policy.method}`, { bars: values.length });
+    }
+    throw error;
+  }
+  const resolution = {
+    symbol: command.symbol,
+    suspicionId: suspicion.suspicionId,
+    series: suspicion.series,
+    method: policy.method,
+    variance: policy.variance,
+    statistic: statisticString(outcome.statistic),
+    pValue: statisticString(outcome.pValue),
+    alpha: policy.alpha,
+    windowStart: window[0]!.at,
+    windowEnd: window[window.length - 1]!.at,
+    windowBars: window.length,
+    resolvedAt: command.at,
+  };
+  if (outcome.pValue < Number(policy.alpha)) {
+    return [{ type: 'StructuralBreakConfirmed', data: { ...resolution, breakAt: window[outcome.breakIndex]!.at } }];
+  }
+  return [{ type: 'StructuralBreakDismissed', data: resolution }];
+}
+
+/** The lookback bars up to and including the detection bar, then the bars after it. */
+function testWindow(recentReturns: readonly WindowReturn[], detectedAt: string, policy: BreakConfirmationPolicy): WindowReturn[] {
+  const detection = Date.parse(detectedAt);
+  for (let index = 1; index < recentReturns.length; index += 1) {
+    if (!(Date.parse(recentReturns[index]!.at) > Date.parse(recentReturns[index - 1]!.at))) {
+      throw new DomainError('BREAK_WINDOW_NOT_ORDERED', `returns were not in time order at ${recentReturns[index]!.at}`, { at: recentReturns[index]!.at });
+    }
+  }
+  const before = recentReturns.filter((bar) => Date.parse(bar.at) <= detection).slice(-policy.lookbackBars);
+  const after = recentReturns.filter((bar) => Date.parse(bar.at) > detection);
+  if (after.length < policy.afterBars) {
+    throw new DomainError('BREAK_CONFIRMATION_TOO_EARLY', `only ${after.length} of ${policy.afterBars} bars after the suspicion were available`, {
+      barsAfter: after.length,
+      required: policy.afterBars,
+    });
+  }
+  return [...before, ...after.slice(0, policy.afterBars)];
+}
+
+/** A break in volatility is a break in the mean of squared deviations from the window's mean. */
+function squaredDeviations(values: number[]): number[] {
+  const mean = values.reduce((sum, value) => sum + value, 0) / values.length;
+  return values.map((value) => (value - mean) ** 2);
+}
+
+function validatePolicy(policy: BreakConfirmationPolicy): void {
+  const alpha = Number(policy.alpha);
+  if (!(alpha > 0 && alpha < 1)) throw new DomainError('BREAK_POLICY_INVALID', `confirmation alpha must be between 0 and 1, was ${policy.alpha}`);
+  if (!(Number.isInteger(policy.afterBars) && policy.afterBars > 0 && Number.isInteger(policy.lookbackBars) && policy.lookbackBars > 0)) {
+    throw new DomainError('BREAK_POLICY_INVALID', 'confirmation afterBars and lookbackBars must be positive integers');
+  }
+}
+
+/** The regime aggregate (stream `regime-<SYMBOL>`) as one value. */
+export const regimeDecider: Decider<RegimeCommand, RegimeEvent, RegimeState> = {
+  decide: decideRegime,
+  evolve: evolveRegime,
+  initialState: initialRegimeState,
+};

@@ -1,0 +1,34 @@
+import type { EventMetadata, RecordedEvent } from '@tollgate/contracts';
+import { SCHEMA } from './sql/schema';
+
+/**
+ * The column list every event read uses (position first), and its decoder. Rows come back as
+ * arrays; data and metadata are canonical JSON text, parsed once here (decimals are strings in
+ * that text, so nothing passes through a float).
+ */
+export const EVENT_COLUMNS = `e.event_id, e.stream_id, e.stream_version, e.event_type, e.schema_version, e.data, e.metadata,
+  ${SCHEMA}.utc_millis(e.occurred_at) AS occurred_at, ${SCHEMA}.utc_micros(e.recorded_at) AS recorded_at`;
+
+export const READ_ALL_SQL = `SELECT g.position, ${EVENT_COLUMNS}
+  FROM ${SCHEMA}.global_log g JOIN ${SCHEMA}.events e ON e.seq = g.seq
+  WHERE g.position > $1 ORDER BY g.position LIMIT $2`;
+
+export function decodeEventRow(row: readonly unknown[]): RecordedEvent {
+  return {
+    position: Number(row[0]),
+    id: row[1] as string,
+    streamId: row[2] as string,
+    streamVersion: Number(row[3]),
+    type: row[4] as string,
+    schemaVersion: Number(row[5]),
+    data: JSON.parse(row[6] as string) as unknown,
+    metadata: JSON.parse(row[7] as string) as EventMetadata,
+    occurredAt: row[8] as string,
+    recordedAt: row[9] as string,
+  };
+}
+
+/** Object rows (TypeORM's `manager.query`) in the same column order as `READ_ALL_SQL`. */
+export function decodeEventObject(row: Record<string, unknown>): RecordedEvent {
+  return decodeEventRow(Object.values(row));
+}

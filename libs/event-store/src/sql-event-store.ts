@@ -1,0 +1,427 @@
+import { ValidationError } from '@tollgate/kernel';
+import type { EventInput, EventRegistry, RecordedEvent } from '@tollgate/contracts';
+import { DuplicateEventIdError, EventStoreClosedError, GlobalLogGapError, WrongExpectedVersionError } from './errors';
+import { canonicalEnvelope, streamHash } from './hashing';
+import { prepareAppend, validateStreamId, type PreparedEvent } from './prepare';
+import { decodeEventRow, EVENT_COLUMNS, READ_ALL_SQL } from './rows';
+import { HeadWatcher, Sealer } from './sealer';
+import { sqlState, UNIQUE_VIOLATION, type SqlExecutor, type SqlSession } from './sql/executor';
+import { GENESIS_HASH, SCHEMA, SEALED_CHANNEL } from './sql/schema';
+import type {
+  AppendResult,
+  EventStore,
+  ExpectedVersion,
+  ReadAllOptions,
+  ReadStreamOptions,
+  SubscribeAllOptions,
+  Subscription,
+} from './port';
+
+export interface SqlEventStoreOptions {
+  registry: EventRegistry;
+  /** How often to look for committed-but-unsealed events another process left behind. */
+  sweepIntervalMs?: number;
+  /** How long a waiting subscriber trusts notifications before it polls the database anyway. */
+  pollIntervalMs?: number;
+  /** Least milliseconds between two seals (each is a durable commit); 0 seals as soon as asked. */
+  sealIntervalMs?: number;
+  /** Events per read batch for subscriptions and replays. */
+  readBatchSize?: number;
+  /** Stream heads remembered so most appends are one statement (a stale entry costs a retry). */
+  streamHeadCacheSize?: number;
+  /** For tests that must hold an append transaction open (commit-order races). */
+  testHooks?: { beforeCommit?: (session: SqlSession, streamId: string) => Promise<void> };
+}
+
+interface StreamHead {
+  version: number;
+  hash: string;
+}
+
+const EMPTY_STREAM: StreamHead = { version: 0, hash: GENESIS_HASH };
+const MAX_APPEND_ATTEMPTS = 20;
+
+const APPEND_SQL = `
+WITH head AS (
+  INSERT INTO ${SCHEMA}.streams AS s (stream_id, version, head_hash) VALUES ($1, $2, $3)
+  ON CONFLICT (stream_id) DO UPDATE SET version = EXCLUDED.version, head_hash = EXCLUDED.head_hash
+    WHERE s.version = $4
+  RETURNING 1
+), written AS (
+  INSERT INTO ${SCHEMA}.events (event_id, stream_id, stream_version, event_type, schema_version, data, metadata, occurred_at, stream_hash)
+  SELECT n.event_id, $1, n.stream_version, n.event_type, n.schema_version, n.data, n.metadata, n.occurred_at, n.stream_hash
+  FROM unnest($5::uuid[], $6::bigint[], $7::text[], $8::integer[], $9::text[], $10::text[], $11::timestamptz[], $12::text[])
+    AS n(event_id, stream_version, event_type, schema_version, data, metadata, occurred_at, stream_hash)
+  WHERE EXISTS (SELECT 1 FROM head)
+  RETURNING seq
+)
+INSERT INTO ${SCHEMA}.seal_queue (seqs) SELECT array_agg(seq) FROM written HAVING count(*) > 0`;
+
+const STREAM_COLUMNS = `g.position, ${EVENT_COLUMNS}, e.stream_hash`;
+const READ_STREAM_FORWARD_SQL = `SELECT ${STREAM_COLUMNS}
+  FROM ${SCHEMA}.events e LEFT JOIN ${SCHEMA}.global_log g ON g.seq = e.seq
+  WHERE e.stream_id = $1 AND e.stream_version >= $2 ORDER BY e.stream_version LIMIT $3`;
+const READ_STREAM_BACKWARD_SQL = `SELECT ${STREAM_COLUMNS}
+  FROM ${SCHEMA}.events e LEFT JOIN ${SCHEMA}.global_log g ON g.seq = e.seq
+  WHERE e.stream_id = $1 AND e.stream_version <= $2 ORDER BY e.stream_version DESC LIMIT $3`;
+
+/**
+ * The event store on SQL (PostgreSQL or PGlite). Writers append freely (optimistic concurrency
+ * per stream, a per-stream hash chain, one statement in the common case); a sealer assigns dense
+ * global positions to committed events only, so `position > checkpoint` never skips an event.
+ * Readers of the global log see sealed events only. See docs/event-store.md.
+ */
+export class SqlEventStore implements EventStore {
+  readonly registry: EventRegistry;
+  private readonly sealer: Sealer;
+  private readonly heads = new HeadWatcher();
+  private readonly streamHeads = new Map<string, StreamHead>();
+  private readonly subscriptions = new Set<{ stop(): Promise<void> }>();
+  private readonly sweepTimer: NodeJS.Timeout;
+  private stopListening: Promise<() => Promise<void>> | undefined;
+  private closed = false;
+  private readonly readBatchSize: number;
+  private readonly pollIntervalMs: number;
+  private readonly headCacheSize: number;
+
+  constructor(
+    readonly executor: SqlExecutor,
+    private readonly options: SqlEventStoreOptions,
+  ) {
+    this.registry = options.registry;
+    this.readBatchSize = options.readBatchSize ?? 5_000;
+    this.pollIntervalMs = options.pollIntervalMs ?? 1_000;
+    this.headCacheSize = options.streamHeadCacheSize ?? 10_000;
+    this.sealer = new Sealer(executor, (head) => this.heads.observe(head), options.sealIntervalMs ?? 0);
+    this.sweepTimer = setInterval(() => void this.sweep(), options.sweepIntervalMs ?? 1_000);
+    this.sweepTimer.unref();
+  }
+
+  get backend(): SqlExecutor['backend'] {
+    return this.executor.backend;
+  }
+
+  /** Seals whatever is queued (events a crashed process committed but never sealed). */
+  async start(): Promise<void> {
+    await this.sealer.request();
+  }
+
+  async append(streamId: string, expectedVersion: ExpectedVersion, events: readonly EventInput[]): Promise<AppendResult> {
+    this.assertOpen();
+    const prepared = prepareAppend(this.registry, streamId, expectedVersion, events);
+    let head: StreamHead | undefined = this.streamHeads.get(streamId) ?? (expectedVersion === 'no-stream' ? EMPTY_STREAM : undefined);
+    let fresh = false;
+    for (let attempt = 0; attempt < MAX_APPEND_ATTEMPTS; attempt++) {
+      if (!head) {
+        head = await this.readStreamHead(streamId);
+        fresh = true;
+      }
+      if (!satisfies(expectedVersion, head.version)) {
+        if (!fresh) {
+          head = undefined;
+          continue;
+        }
+        const stored = await this.findStored(streamId, prepared);
+        if (stored) return stored;
+        throw new WrongExpectedVersionError(streamId, expectedVersion, head.version);
+      }
+      const chained = chain(streamId, head, prepared);
+      let written: number;
+      try {
+        written = await this.write(streamId, head, prepared, chained);
+      } catch (error) {
+        if (sqlState(error) !== UNIQUE_VIOLATION) throw error;
+        // Either an event id is stored already (a retry, or a real clash) or a racing writer took
+        // the stream version; findStored tells which.
+        const stored = await this.findStored(streamId, prepared);
+        if (stored) return stored;
+        this.streamHeads.delete(streamId);
+        head = undefined;
+        continue;
+      }
+      if (written === 1) {
+        this.rememberHead(streamId, { version: head.version + prepared.length, hash: chained[chained.length - 1]! });
+        if (!process.env.NO_SEAL) this.sealer.request().catch(() => undefined);
+        return { streamId, firstVersion: head.version + 1, lastVersion: head.version + prepared.length, deduplicated: false };
+      }
+      // The stream moved since we read its head: read it again and re-check the expectation.
+      this.streamHeads.delete(streamId);
+      head = undefined;
+    }
+    throw new Error(`stream ${streamId}: append lost ${MAX_APPEND_ATTEMPTS} races in a row with concurrent writers`);
+  }
+
+  async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    this.assertOpen();
+    const issues = validateStreamId(streamId);
+    if (issues.length > 0) throw new ValidationError('readStream', issues);
+    const backward = options.direction === 'backward';
+    const from = options.fromVersion ?? (backward ? Number.MAX_SAFE_INTEGER : 1);
+    const limit = options.maxCount ?? Number.MAX_SAFE_INTEGER;
+    await this.sealer.settle();
+    let rows = await this.executor.queryArrays(backward ? READ_STREAM_BACKWARD_SQL : READ_STREAM_FORWARD_SQL, [streamId, from, limit]);
+    if (rows.some((row) => row[0] === null)) {
+      // Committed by someone whose seal has not run yet: seal now rather than hide them.
+      await this.sealer.request();
+      rows = await this.executor.queryArrays(backward ? READ_STREAM_BACKWARD_SQL : READ_STREAM_FORWARD_SQL, [streamId, from, limit]);
+    }
+    // Anything still unsealed committed after our seal began: it is the stream's newest tail,
+    // so leaving it out gives a consistent, slightly older view.
+    const sealed = rows.filter((row) => row[0] !== null);
+    if (!backward && sealed.length === rows.length && rows.length < limit && rows.length > 0) {
+      const last = rows[rows.length - 1]!;
+      this.rememberHead(streamId, { version: Number(last[3]), hash: last[10] as string });
+    }
+    return sealed.map(decodeEventRow);
+  }
+
+  async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    this.assertOpen();
+    await this.sealer.settle();
+    const rows = await this.executor.queryArrays(READ_ALL_SQL, [options.after ?? 0, options.maxCount ?? Number.MAX_SAFE_INTEGER]);
+    return rows.map(decodeEventRow);
+  }
+
+  async headPosition(): Promise<number> {
+    this.assertOpen();
+    await this.sealer.settle();
+    const { rows } = await this.executor.query<{ position: number }>(
+      `SELECT position FROM ${SCHEMA}.global_log ORDER BY position DESC LIMIT 1`,
+    );
+    const head = Number(rows[0]?.position ?? 0);
+    this.heads.observe(head);
+    return head;
+  }
+
+  subscribeAll(options: SubscribeAllOptions): Subscription {
+    this.assertOpen();
+    const controller = new AbortController();
+    const done = this.runSubscription(options, controller.signal);
+    const subscription = {
+      stop: async () => {
+        controller.abort();
+        await done;
+        this.subscriptions.delete(subscription);
+      },
+    };
+    this.subscriptions.add(subscription);
+    return subscription;
+  }
+
+  /** Resolves when an event beyond `after` is sealed, after `timeoutMs`, or on abort. */
+  async waitForPosition(after: number, timeoutMs = this.pollIntervalMs, signal?: AbortSignal): Promise<void> {
+    await this.listenForSeals();
+    await this.heads.wait(after, timeoutMs, signal);
+  }
+
+  /** Seals everything committed so far and resolves when done. */
+  sealNow(): Promise<void> {
+    return this.sealer.request();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.sweepTimer);
+    await Promise.all([...this.subscriptions].map((subscription) => subscription.stop()));
+    this.heads.wakeAll();
+    await this.sealer.close();
+    const stop = await this.stopListening?.catch(() => undefined);
+    await stop?.().catch(() => undefined);
+    await this.executor.close();
+  }
+
+  private async runSubscription(options: SubscribeAllOptions, signal: AbortSignal): Promise<void> {
+    const report = (error: unknown) => {
+      try {
+        options.onError?.(error);
+      } catch {
+        // a failing error handler must not kill the loop
+      }
+    };
+    let after = options.after;
+    let retryDelay = 50;
+    const fetchBatch = (from: number) => this.fetchSealed(from, this.readBatchSize);
+    let prefetched: Promise<unknown[][]> | undefined;
+    try {
+      await this.listenForSeals();
+    } catch (error) {
+      report(error);
+    }
+    while (!signal.aborted) {
+      let rows: unknown[][];
+      try {
+        rows = await (prefetched ?? fetchBatch(after));
+        retryDelay = 50;
+      } catch (error) {
+        prefetched = undefined;
+        if (signal.aborted) break;
+        report(error);
+        await this.heads.wait(Number.MAX_SAFE_INTEGER, retryDelay, signal);
+        retryDelay = Math.min(retryDelay * 2, 5_000);
+        continue;
+      }
+      prefetched = undefined;
+      if (rows.length === this.readBatchSize) {
+        // Overlap the database's work on the next batch with the handler's work on this one.
+        prefetched = fetchBatch(Number(rows[rows.length - 1]![0]));
+        prefetched.catch(() => undefined);
+      }
+      for (const row of rows) {
+        if (signal.aborted) break;
+        const position = Number(row[0]);
+        if (position !== after + 1) {
+          report(new GlobalLogGapError(after + 1, position));
+          return;
+        }
+        try {
+          await options.handler(decodeEventRow(row));
+        } catch (error) {
+          // The handler owns its failures; redelivering would break exactly-once. Stop here:
+          // the subscriber restarts from its own checkpoint.
+          report(error);
+          return;
+        }
+        after = position;
+      }
+      if (!prefetched && !signal.aborted) await this.heads.wait(after, this.pollIntervalMs, signal);
+    }
+  }
+
+  private async fetchSealed(after: number, limit: number): Promise<unknown[][]> {
+    await this.sealer.settle().catch(() => undefined);
+    const rows = await this.executor.queryArrays(READ_ALL_SQL, [after, limit]);
+    if (rows.length > 0) this.heads.observe(Number(rows[rows.length - 1]![0]));
+    return rows;
+  }
+
+  private listenForSeals(): Promise<unknown> {
+    if (this.executor.backend !== 'postgres') return Promise.resolve();
+    this.stopListening ??= this.executor.listen(SEALED_CHANNEL, (payload) => this.heads.observe(Number(payload)));
+    return this.stopListening;
+  }
+
+  private async sweep(): Promise<void> {
+    if (this.closed) return;
+    try {
+      const { rows } = await this.executor.query<{ waiting: boolean }>(
+        `SELECT EXISTS (SELECT 1 FROM ${SCHEMA}.seal_queue) AS waiting`,
+      );
+      if (rows[0]?.waiting) await this.sealer.request();
+    } catch {
+      // The next sweep tries again; appends and reads surface database errors themselves.
+    }
+  }
+
+  /** Returns 1 when the append was written, 0 when the stream was no longer at `head`. */
+  private async write(streamId: string, head: StreamHead, events: PreparedEvent[], hashes: string[]): Promise<number> {
+    const versions = events.map((_, index) => head.version + index + 1);
+    const params = [
+      streamId,
+      head.version + events.length,
+      hashes[hashes.length - 1],
+      head.version,
+      events.map((event) => event.id),
+      versions,
+      events.map((event) => event.type),
+      events.map((event) => event.schemaVersion),
+      events.map((event) => event.data),
+      events.map((event) => event.metadata),
+      events.map((event) => event.occurredAt),
+      hashes,
+    ];
+    const hook = this.options.testHooks?.beforeCommit;
+    if (!hook) return (await this.executor.query(APPEND_SQL, params)).rowCount;
+    return this.executor.transaction(async (session) => {
+      const { rowCount } = await session.query(APPEND_SQL, params);
+      await hook(session, streamId);
+      return rowCount;
+    });
+  }
+
+  private async readStreamHead(streamId: string): Promise<StreamHead> {
+    const { rows } = await this.executor.query<{ version: number; head_hash: string }>(
+      `SELECT version, head_hash FROM ${SCHEMA}.streams WHERE stream_id = $1`,
+      [streamId],
+    );
+    const row = rows[0];
+    return row ? { version: Number(row.version), hash: row.head_hash } : EMPTY_STREAM;
+  }
+
+  private rememberHead(streamId: string, head: StreamHead): void {
+    this.streamHeads.delete(streamId);
+    this.streamHeads.set(streamId, head);
+    if (this.streamHeads.size > this.headCacheSize) {
+      const oldest = this.streamHeads.keys().next().value;
+      if (oldest !== undefined) this.streamHeads.delete(oldest);
+    }
+  }
+
+  /**
+   * The idempotency rule: if every event of this append is stored already with the same content
+   * in this stream, the append is a retry and returns what was stored. Returns undefined when none
+   * is stored. Any other overlap is a DuplicateEventIdError.
+   */
+  private async findStored(streamId: string, events: PreparedEvent[]): Promise<AppendResult | undefined> {
+    const { rows } = await this.executor.query<{
+      event_id: string;
+      stream_id: string;
+      stream_version: number;
+      event_type: string;
+      schema_version: number;
+      data: string;
+      metadata: string;
+      occurred_at: string;
+    }>(
+      `SELECT event_id, stream_id, stream_version, event_type, schema_version, data, metadata, ${SCHEMA}.utc_millis(occurred_at) AS occurred_at
+       FROM ${SCHEMA}.events WHERE event_id = ANY($1::uuid[])`,
+      [events.map((event) => event.id)],
+    );
+    if (rows.length === 0) return undefined;
+    const byId = new Map(rows.map((row) => [row.event_id, row]));
+    const versions: number[] = [];
+    for (const event of events) {
+      const stored = byId.get(event.id);
+      if (!stored) {
+        const first = rows[0]!;
+        throw new DuplicateEventIdError(
+          first.event_id,
+          first.stream_id,
+          'but other events of this append are not; an append is all or nothing, so this is not a retry',
+        );
+      }
+      if (stored.stream_id !== streamId) throw new DuplicateEventIdError(event.id, stored.stream_id, `, not in ${streamId}`);
+      const same =
+        stored.event_type === event.type &&
+        Number(stored.schema_version) === event.schemaVersion &&
+        stored.data === event.data &&
+        stored.metadata === event.metadata &&
+        stored.occurred_at === event.occurredAt;
+      if (!same) throw new DuplicateEventIdError(event.id, stored.stream_id, 'with different content');
+      versions.push(Number(stored.stream_version));
+    }
+    return { streamId, firstVersion: Math.min(...versions), lastVersion: Math.max(...versions), deduplicated: true };
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new EventStoreClosedError();
+  }
+}
+
+function satisfies(expected: ExpectedVersion, actual: number): boolean {
+  if (expected === 'any') return true;
+  if (expected === 'no-stream') return actual === 0;
+  if (expected === 'stream-exists') return actual > 0;
+  return expected === actual;
+}
+
+function chain(streamId: string, head: StreamHead, events: PreparedEvent[]): string[] {
+  let previous = head.hash;
+  return events.map((event, index) => {
+    previous = streamHash(
+      previous,
+      canonicalEnvelope({ ...event, streamId, streamVersion: head.version + index + 1 }),
+    );
+    return previous;
+  });
+}

@@ -1,0 +1,175 @@
+import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { Mutex } from './mutex';
+import { transactionOn, type SqlExecutor, type SqlResult, type SqlSession } from './executor';
+
+/**
+ * PGlite is one single-threaded session. Everything in the process that uses the same data
+ * directory shares one instance (two instances on one directory corrupt it) and one mutex (a
+ * transaction owns the session until it ends). Another process is kept out by a lock file.
+ */
+interface SharedInstance {
+  db: PGlite;
+  mutex: Mutex;
+  references: number;
+  lockFile?: string;
+}
+
+const instances = new Map<string, Promise<SharedInstance>>();
+
+export const MEMORY_DATA_DIR = 'memory://';
+
+export class DataDirectoryInUseError extends Error {
+  override name = 'DataDirectoryInUseError';
+  constructor(readonly directory: string, readonly pid: number) {
+    super(`PGlite data directory ${directory} is in use by process ${pid}; PGlite serves one process (set DATABASE_URL to share a store)`);
+  }
+}
+
+async function acquireInstance(dataDir: string): Promise<{ key: string; shared: SharedInstance }> {
+  // Each memory:// store is its own database: tests open many side by side.
+  const key = dataDir === MEMORY_DATA_DIR ? `${MEMORY_DATA_DIR}#${Math.random().toString(36).slice(2)}` : resolve(dataDir);
+  let pending = instances.get(key);
+  if (!pending) {
+    pending = openInstance(dataDir, key);
+    instances.set(key, pending);
+    pending.catch(() => instances.delete(key));
+  }
+  const shared = await pending;
+  shared.references += 1;
+  return { key, shared };
+}
+
+async function openInstance(dataDir: string, key: string): Promise<SharedInstance> {
+  if (dataDir === MEMORY_DATA_DIR) {
+    return { db: await PGlite.create(MEMORY_DATA_DIR), mutex: new Mutex(), references: 0 };
+  }
+  mkdirSync(key, { recursive: true });
+  const lockFile = join(key, 'tollgate.lock');
+  takeLock(lockFile, key);
+  try {
+    const db = await PGlite.create(key);
+    return { db, mutex: new Mutex(), references: 0, lockFile };
+  } catch (error) {
+    releaseLock(lockFile);
+    throw error;
+  }
+}
+
+function takeLock(lockFile: string, directory: string): void {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(lockFile, 'wx');
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const holder = Number(readFileSync(lockFile, 'utf8').trim());
+      if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && processIsAlive(holder)) {
+        throw new DataDirectoryInUseError(directory, holder);
+      }
+      // Left behind by a process that died: take it over.
+      unlinkSync(lockFile);
+    }
+  }
+  throw new Error(`could not lock PGlite data directory ${directory}`);
+}
+
+function processIsAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function releaseLock(lockFile: string): void {
+  try {
+    unlinkSync(lockFile);
+  } catch {
+    // already gone
+  }
+}
+
+export class PgliteExecutor implements SqlExecutor {
+  readonly backend = 'pglite' as const;
+  readonly location: string;
+  private closed = false;
+
+  private constructor(private readonly key: string, private readonly shared: SharedInstance, dataDir: string) {
+    this.location = dataDir === MEMORY_DATA_DIR ? 'pglite (in memory)' : `pglite:${key}`;
+  }
+
+  static async open(dataDir: string): Promise<PgliteExecutor> {
+    const { key, shared } = await acquireInstance(dataDir);
+    return new PgliteExecutor(key, shared, dataDir);
+  }
+
+  /** The shared instance, for adapters (TypeORM) that must use the same session. */
+  get database(): PGlite {
+    return this.shared.db;
+  }
+
+  private readonly session: SqlSession = {
+    query: (sql, params) => this.rawQuery(sql, params),
+    queryArrays: (sql, params) => this.rawQueryArrays(sql, params),
+    exec: (sql) => this.rawExec(sql),
+  };
+
+  query<Row = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<SqlResult<Row>> {
+    return this.shared.mutex.run(() => this.rawQuery<Row>(sql, params));
+  }
+
+  queryArrays(sql: string, params?: readonly unknown[]): Promise<unknown[][]> {
+    return this.shared.mutex.run(() => this.rawQueryArrays(sql, params));
+  }
+
+  exec(sql: string): Promise<void> {
+    return this.shared.mutex.run(() => this.rawExec(sql));
+  }
+
+  withSession<T>(work: (session: SqlSession) => Promise<T>): Promise<T> {
+    return this.shared.mutex.run(() => work(this.session));
+  }
+
+  async leaseSession(): Promise<{ session: SqlSession; release: () => void }> {
+    const release = await this.shared.mutex.acquire();
+    return { session: this.session, release };
+  }
+
+  transaction<T>(work: (session: SqlSession) => Promise<T>): Promise<T> {
+    return this.withSession((session) => transactionOn(session, work));
+  }
+
+  async listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>> {
+    const unlisten = await this.shared.mutex.run(() => this.shared.db.listen(channel, onPayload));
+    return () => this.shared.mutex.run(() => unlisten());
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.shared.references -= 1;
+    if (this.shared.references > 0) return;
+    instances.delete(this.key);
+    await this.shared.mutex.run(() => this.shared.db.close());
+    if (this.shared.lockFile) releaseLock(this.shared.lockFile);
+  }
+
+  private async rawQuery<Row>(sql: string, params?: readonly unknown[]): Promise<SqlResult<Row>> {
+    const result = await this.shared.db.query<Row>(sql, params ? [...params] : undefined);
+    return { rows: result.rows, rowCount: Math.max(result.affectedRows ?? 0, result.rows.length) };
+  }
+
+  private async rawQueryArrays(sql: string, params?: readonly unknown[]): Promise<unknown[][]> {
+    const result = await this.shared.db.query<unknown[]>(sql, params ? [...params] : undefined, { rowMode: 'array' });
+    return result.rows;
+  }
+
+  private async rawExec(sql: string): Promise<void> {
+    await this.shared.db.exec(sql);
+  }
+}
