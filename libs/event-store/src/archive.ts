@@ -1,10 +1,11 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
-import { canonicalJson } from '@tollgate/kernel';
+import { canonicalJson, isUuid } from '@tollgate/kernel';
 import type { EventRegistry } from '@tollgate/contracts';
 import { ImportRefusedError } from './errors';
 import { canonicalEnvelope, globalHash, streamHash } from './hashing';
+import { validateStreamId } from './prepare';
 import { transactionOn, type SqlExecutor, type SqlSession } from './sql/executor';
 import { GENESIS_HASH, SCHEMA } from './sql/schema';
 
@@ -161,6 +162,25 @@ export async function importArchive(
   );
 }
 
+const HASH = /^[0-9a-f]{64}$/;
+const MILLIS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+const MICROS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+
+function firstMalformedField(event: ArchivedEvent): string | undefined {
+  const positiveInteger = (value: unknown) => Number.isSafeInteger(value) && (value as number) > 0;
+  if (!positiveInteger(event.position)) return 'position';
+  if (!isUuid(event.id) || event.id !== event.id.toLowerCase()) return 'id';
+  if (typeof event.streamId !== 'string' || validateStreamId(event.streamId).length > 0) return 'streamId';
+  if (!positiveInteger(event.streamVersion)) return 'streamVersion';
+  if (typeof event.type !== 'string' || event.type.length === 0) return 'type';
+  if (!positiveInteger(event.schemaVersion)) return 'schemaVersion';
+  if (typeof event.occurredAt !== 'string' || !MILLIS.test(event.occurredAt)) return 'occurredAt';
+  if (typeof event.recordedAt !== 'string' || !MICROS.test(event.recordedAt)) return 'recordedAt';
+  if (typeof event.streamHash !== 'string' || !HASH.test(event.streamHash)) return 'streamHash';
+  if (typeof event.globalHash !== 'string' || !HASH.test(event.globalHash)) return 'globalHash';
+  return undefined;
+}
+
 class Importer {
   private readonly streams = new Map<string, { version: number; hash: string }>();
   private head = 0;
@@ -227,6 +247,8 @@ class Importer {
     } catch (error) {
       throw new ImportRefusedError(lineNumber, `not canonical: ${(error as Error).message}`);
     }
+    const wrongField = firstMalformedField(event);
+    if (wrongField) throw new ImportRefusedError(lineNumber, `field ${wrongField} is malformed`);
     if (archiveLine(event) !== line) throw new ImportRefusedError(lineNumber, 'the line is not in canonical form (edited?)');
     const expected = this.head + 1;
     if (event.position !== expected) {

@@ -1,5 +1,8 @@
 import { ValidationError } from '@tollgate/kernel';
 import type { EventInput, EventRegistry, RecordedEvent } from '@tollgate/contracts';
+import { exportArchive, importArchive, type ExportSummary, type ImportSummary } from './archive';
+import { publicKeyOf, writeCheckpoint, type Checkpoint, type CheckpointSigner } from './checkpoints';
+import { verifyStore, type VerifyOptions, type VerifyResult } from './verify';
 import { DuplicateEventIdError, EventStoreClosedError, GlobalLogGapError, WrongExpectedVersionError } from './errors';
 import { canonicalEnvelope, streamHash } from './hashing';
 import { prepareAppend, validateStreamId, type PreparedEvent } from './prepare';
@@ -29,6 +32,10 @@ export interface SqlEventStoreOptions {
   readBatchSize?: number;
   /** Stream heads remembered so most appends are one statement (a stale entry costs a retry). */
   streamHeadCacheSize?: number;
+  /** Take a checkpoint of the global chain head every this many sealed events (0: never). */
+  checkpointEvery?: number;
+  /** Signs checkpoints (Ed25519); its public key checks them in verify. */
+  checkpointSigner?: CheckpointSigner;
   /** For tests that must hold an append transaction open (commit-order races). */
   testHooks?: { beforeCommit?: (session: SqlSession, streamId: string) => Promise<void> };
 }
@@ -80,6 +87,8 @@ export class SqlEventStore implements EventStore {
   private readonly sweepTimer: NodeJS.Timeout;
   private stopListening: Promise<() => Promise<void>> | undefined;
   private closed = false;
+  private lastCheckpoint = 0;
+  private checkpointing: Promise<void> | undefined;
   private readonly readBatchSize: number;
   private readonly pollIntervalMs: number;
   private readonly headCacheSize: number;
@@ -92,7 +101,7 @@ export class SqlEventStore implements EventStore {
     this.readBatchSize = options.readBatchSize ?? 5_000;
     this.pollIntervalMs = options.pollIntervalMs ?? 1_000;
     this.headCacheSize = options.streamHeadCacheSize ?? 10_000;
-    this.sealer = new Sealer(executor, (head) => this.heads.observe(head), options.sealIntervalMs ?? 0);
+    this.sealer = new Sealer(executor, (head) => this.onSealed(head), options.sealIntervalMs ?? 0);
     this.sweepTimer = setInterval(() => void this.sweep(), options.sweepIntervalMs ?? 1_000);
     this.sweepTimer.unref();
   }
@@ -103,7 +112,59 @@ export class SqlEventStore implements EventStore {
 
   /** Seals whatever is queued (events a crashed process committed but never sealed). */
   async start(): Promise<void> {
+    const { rows } = await this.executor.query<{ position: number | null }>(`SELECT max(position) AS position FROM ${SCHEMA}.checkpoints`);
+    this.lastCheckpoint = Number(rows[0]?.position ?? 0);
     await this.sealer.request();
+  }
+
+  /**
+   * Recomputes both hash chains and cross-checks stream heads, the seal queue and checkpoints.
+   * Returns the first bad position and what is wrong with it, or the number of events checked.
+   */
+  async verify(options: VerifyOptions = {}): Promise<VerifyResult> {
+    this.assertOpen();
+    await this.sealer.request().catch(() => undefined);
+    const signer = this.options.checkpointSigner;
+    const checkpointKeys = signer ? { [signer.keyId]: publicKeyOf(signer), ...options.checkpointKeys } : options.checkpointKeys;
+    return verifyStore(this.executor, { ...options, checkpointKeys });
+  }
+
+  /** Writes every sealed event to a JSON Lines file (format in archive.ts / docs/event-store.md). */
+  async exportTo(file: string): Promise<ExportSummary> {
+    this.assertOpen();
+    await this.sealer.request();
+    return exportArchive(this.executor, file);
+  }
+
+  /** Restores an export into this store, which must be empty; refuses a bad file naming the line. */
+  async importFrom(file: string): Promise<ImportSummary> {
+    this.assertOpen();
+    const summary = await importArchive(this.executor, this.registry, file);
+    this.streamHeads.clear();
+    this.heads.observe(summary.headPosition);
+    return summary;
+  }
+
+  /** Records the current global chain head as a checkpoint (signed when a signer is configured). */
+  async writeCheckpoint(): Promise<Checkpoint | undefined> {
+    this.assertOpen();
+    await this.sealer.settle();
+    const checkpoint = await writeCheckpoint(this.executor, this.options.checkpointSigner);
+    if (checkpoint) this.lastCheckpoint = Math.max(this.lastCheckpoint, checkpoint.position);
+    return checkpoint;
+  }
+
+  private onSealed(head: number): void {
+    this.heads.observe(head);
+    const every = this.options.checkpointEvery ?? 10_000;
+    if (every > 0 && head - this.lastCheckpoint >= every && !this.checkpointing && !this.closed) {
+      this.checkpointing = writeCheckpoint(this.executor, this.options.checkpointSigner)
+        .then((checkpoint) => {
+          if (checkpoint) this.lastCheckpoint = Math.max(this.lastCheckpoint, checkpoint.position);
+        })
+        .catch(() => undefined)
+        .finally(() => (this.checkpointing = undefined));
+    }
   }
 
   async append(streamId: string, expectedVersion: ExpectedVersion, events: readonly EventInput[]): Promise<AppendResult> {
@@ -214,6 +275,11 @@ export class SqlEventStore implements EventStore {
     await this.heads.wait(after, timeoutMs, signal);
   }
 
+  /** Resolves when every append this process made so far is sealed (visible in readAll). */
+  whenSealed(): Promise<void> {
+    return this.sealer.settle();
+  }
+
   /** Seals everything committed so far and resolves when done. */
   sealNow(): Promise<void> {
     return this.sealer.request();
@@ -226,6 +292,7 @@ export class SqlEventStore implements EventStore {
     await Promise.all([...this.subscriptions].map((subscription) => subscription.stop()));
     this.heads.wakeAll();
     await this.sealer.close();
+    await this.checkpointing;
     const stop = await this.stopListening?.catch(() => undefined);
     await stop?.().catch(() => undefined);
     await this.executor.close();

@@ -159,7 +159,7 @@ export class RemoteError extends BusError {
     readonly subject: string,
     readonly remote: WireError,
   ) {
-    super(`${service} failed ${subject}: ${remote.code ? `${remote.code} ` : ''}${remote.message} (${remote.name})`);
+    super(`${service} failed ${subject}: ${remote.code && !remote.message.startsWith(remote.code) ? `${remote.code} ` : ''}${remote.message} (${remote.name})`);
   }
 }
 

@@ -93,7 +93,7 @@ describe('EventRelay on PostgreSQL and NATS', () => {
     const info = await (await bus.connection.jetstreamManager()).streams.info(bus.streamName);
     expect(info.state.messages).toBe(stored.length);
     expect(await checkpointStoreBeside(store).load('kill-test')).toBe(stored.length);
-  });
+  }, 120_000);
 
   it('keeps its checkpoint in the store database and resumes from it in-process', async () => {
     const seen: RecordedEvent[] = [];

@@ -12,8 +12,14 @@ export class BusExceptionFilter implements RpcExceptionFilter<unknown> {
   catch(exception: unknown, _host: ArgumentsHost): Observable<WireError> {
     if (exception instanceof RpcException) {
       const error = exception.getError();
-      const wire: WireError =
-        typeof error === 'string' ? { name: 'RpcException', message: error } : { name: 'RpcException', message: exception.message, ...toWireError(error) };
+      if (typeof error === 'string') return throwError(() => ({ name: 'RpcException', message: error }));
+      const fields = error as Partial<WireError>;
+      const wire: WireError = {
+        name: typeof fields.name === 'string' ? fields.name : 'RpcException',
+        message: typeof fields.message === 'string' ? fields.message : exception.message,
+      };
+      if (typeof fields.code === 'string') wire.code = fields.code;
+      if (fields.details !== undefined) wire.details = fields.details;
       return throwError(() => wire);
     }
     return throwError(() => toWireError(exception));

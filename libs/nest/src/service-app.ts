@@ -49,10 +49,6 @@ export async function createServiceApp(options: ServiceAppOptions): Promise<INes
     if (ownsBus) await bus.close();
     throw error;
   }
-  if (ownsBus !== ownsStore && ownsStore) {
-    // Mixed ownership: close only what we opened.
-  }
-
   @Module({
     imports: [
       TollgateModule.forRoot({

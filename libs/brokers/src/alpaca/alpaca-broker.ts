@@ -112,7 +112,9 @@ export class AlpacaBroker implements BrokerPort {
   async cancel(clientOrderId: string): Promise<void> {
     const order = await this.requireOrder(clientOrderId, 'cancel');
     try {
-      await this.orders.deleteOrderByOrderIDRaw({ orderId: order.brokerOrderId });
+      const response = await this.orders.deleteOrderByOrderIDRaw({ orderId: order.brokerOrderId });
+      // An unread body keeps the connection busy (and the process alive); a 204 has none to speak of.
+      await response.raw.arrayBuffer().catch(() => undefined);
     } catch (error) {
       if (!isApiStatus(error, 422)) throw toBrokerError(this.name, 'cancel', error);
       // Not cancelable: fine if it is already cancelled (a retried cancel), a rejection otherwise.

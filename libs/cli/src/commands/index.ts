@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
+import { register as registerService } from './service.command';
 import { register as registerLedger } from './ledger.command';
 
 /** Every command group, in the order `--help` lists them. */
-export const commandRegistrations: Array<(program: Command) => void> = [registerLedger];
+export const commandRegistrations: Array<(program: Command) => void> = [registerService, registerLedger];

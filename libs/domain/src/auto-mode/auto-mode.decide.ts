@@ -88,7 +88,7 @@ export function autoModeTradeReasons(state: AutoModeState | null, trade: AutoTra
  */
 export function autoModeAllows(state: AutoModeState, proposal: AutoProposal): AutoModeVerdict {
   const reasons = autoModeTradeReasons(state, proposal);
-  if (state.status === 'on') {
+  if (state.status === 'on' && state.mode === proposal.mode) {
     const countToday = state.approvals.tradingDay === proposal.tradingDay ? state.approvals.count : 0;
     if (countToday + 1 > state.limits.maxOrdersPerDay) {
       reasons.push(denial('AUTO_MODE_DAILY_ORDER_LIMIT_REACHED', { count: String(countToday), max: String(state.limits.maxOrdersPerDay) }));

@@ -5,3 +5,4 @@ export * from './tick-validator';
 export * from './stale-feed-detector';
 export * from './seeded-random';
 export * from './synthetic-market';
+export * from './market-data-events';

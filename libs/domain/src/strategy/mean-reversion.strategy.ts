@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Decimal } from '@tollgate/kernel';
 import type { Bar } from '../market-data';
-import { averageTrueRange, bollingerBands, rationaleOf, relativeStrengthIndex, type IndicatorValues } from './indicators';
+import { averageTrueRange, bollingerBands, numericBar, rationaleOf, relativeStrengthIndex, type IndicatorValues } from './indicators';
 import { percentageParameter, periodParameter, positiveDecimalParameter } from './parameters';
 import { entryReferencePrice, type EntrySide, type StrategyDefinition, type StrategySignal } from './strategy.types';
 import fingerprints from './builtin-fingerprints.json';
@@ -55,8 +55,9 @@ export const meanReversionStrategy: StrategyDefinition<MeanReversionParameters> 
     const atr = averageTrueRange(parameters.atrPeriod);
     return {
       update: (bar) => {
-        const band = bands.update(bar.close);
-        return { lowerBand: band?.lower ?? null, middleBand: band?.middle ?? null, upperBand: band?.upper ?? null, rsi: rsi.update(bar.close), atr: atr.update(bar) };
+        const prices = numericBar(bar);
+        const band = bands.update(prices.close);
+        return { lowerBand: band?.lower ?? null, middleBand: band?.middle ?? null, upperBand: band?.upper ?? null, rsi: rsi.update(prices.close), atr: atr.update(prices) };
       },
     };
   },

@@ -3,14 +3,14 @@ import { dec, decString, Decimal, isDecimalString } from '@tollgate/kernel';
 
 /** A positive decimal parameter written as a string in config (`"2.5"`), a Decimal in code. */
 export const positiveDecimalParameter = z
-  .string()
+  .string({ message: 'must be a decimal string like "2.5"' })
   .refine(isDecimalString, { message: 'must be a decimal string like "2.5"' })
   .transform((value) => dec(value))
   .refine((value) => value.gt(0), { message: 'must be positive' });
 
 /** A decimal in [0, 100], for oscillator thresholds such as RSI 30 / 70. */
 export const percentageParameter = z
-  .string()
+  .string({ message: 'must be a decimal string like "30"' })
   .refine(isDecimalString, { message: 'must be a decimal string like "30"' })
   .transform((value) => dec(value))
   .refine((value) => value.gte(0) && value.lte(100), { message: 'must be between 0 and 100' });

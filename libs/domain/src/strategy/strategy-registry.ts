@@ -53,8 +53,11 @@ export class StrategyRegistry {
     const definition = this.get(name);
     const parsed = definition.parameters.safeParse(parameters);
     if (!parsed.success) {
-      const prefix = options.path ? `${options.path}.` : '';
-      throw new ValidationError(`${name} parameters`, describeIssues(parsed.error).map((issue) => `${prefix}${issue}`));
+      const issues = parsed.error.issues.map((issue) => {
+        const path = [...(options.path ? [options.path] : []), ...issue.path.map(String)].join('.');
+        return `${path || '(root)'}: ${issue.message}`;
+      });
+      throw new ValidationError(`${name} parameters`, issues);
     }
     return { definition, parameters: parsed.data, version: strategyVersion(definition, parsed.data), symbols: options.symbols ?? null };
   }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { averageTrueRange, movingAverage, rationaleOf } from './indicators';
+import { averageTrueRange, movingAverage, numericBar, rationaleOf } from './indicators';
 import { periodParameter, positiveDecimalParameter } from './parameters';
 import { entryReferencePrice, type StrategyDefinition, type StrategySignal } from './strategy.types';
 import fingerprints from './builtin-fingerprints.json';
@@ -36,7 +36,12 @@ export const trendStrategy: StrategyDefinition<TrendParameters> = {
     const fast = movingAverage(parameters.movingAverage, parameters.fastPeriod);
     const slow = movingAverage(parameters.movingAverage, parameters.slowPeriod);
     const atr = averageTrueRange(parameters.atrPeriod);
-    return { update: (bar) => ({ fastMa: fast.update(bar.close), slowMa: slow.update(bar.close), atr: atr.update(bar) }) };
+    return {
+      update: (bar) => {
+        const prices = numericBar(bar);
+        return { fastMa: fast.update(prices.close), slowMa: slow.update(prices.close), atr: atr.update(prices) };
+      },
+    };
   },
   decide: ({ bar, indicators, previousIndicators, quote, position, parameters }) => {
     if (position && !position.quantity.isZero()) return [];

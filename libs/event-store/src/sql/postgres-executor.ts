@@ -22,6 +22,11 @@ export class PostgresExecutor implements SqlExecutor {
   private readonly pool: Pool;
   private listener: ListenerConnection | undefined;
 
+  /** The full connection string, for components that open their own connections (TypeORM). */
+  get connectionString(): string {
+    return this.options.connectionString;
+  }
+
   constructor(private readonly options: PostgresExecutorOptions) {
     this.location = redactUrl(options.connectionString);
     this.pool = new Pool({

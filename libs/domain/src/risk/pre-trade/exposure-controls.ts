@@ -5,11 +5,13 @@ import { worstCase } from './snapshot';
 
 /**
  * C7/C8 exposure on positions plus working orders, worst case: each measure is projected as if every
- * working order on the worse side filled. A measure denies only when the order raises it above its
- * limit, so an order that reduces exposure passes at (or over) the limit.
+ * working order on the worse side filled, so several strategies together cannot exceed a limit.
+ * An order that reduces a position (without flipping it, even if every working order on its side
+ * filled) is never denied here: closing is always possible at or over a limit. Any other order is
+ * denied only by a measure it raises above its limit.
  */
 export function exposureReasons(context: PricedCheckContext, reasons: DenialReason[]): void {
-  if (context.emergencyExit) return;
+  if (context.reducing) return;
   const { request, snapshot, account, instrument, quantity } = context;
   const limits = account.exposure;
   const price = context.reference.mid;

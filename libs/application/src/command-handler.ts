@@ -1,0 +1,83 @@
+import type { EventInput, EventMetadata, RecordedEvent } from '@tollgate/contracts';
+import { deterministicId } from '@tollgate/kernel';
+import { DuplicateEventIdError, WrongExpectedVersionError, type EventStore } from '@tollgate/event-store';
+
+/** An event as a decider produces it: a type and its data. The handler adds the envelope. */
+export interface DomainEvent {
+  type: string;
+  data: unknown;
+}
+
+export interface AggregateDecider<Command, Event extends DomainEvent, State> {
+  decide(command: Command, state: State): Event[];
+  evolve(state: State, event: Event): State;
+  initialState: State | (() => State);
+}
+
+export interface HandleCommandInput<Command, Event extends DomainEvent, State> {
+  store: EventStore;
+  streamId: string;
+  decider: AggregateDecider<Command, Event, State>;
+  command: Command;
+  /**
+   * Identifies this command. Event ids derive from it, so a retry of the same command after a crash
+   * writes nothing new: the store recognises the ids.
+   */
+  commandId: string;
+  metadata: Omit<EventMetadata, 'causationId'> & { causationId?: string | null };
+  occurredAt: Date;
+}
+
+export interface HandledCommand<Event, State> {
+  events: Event[];
+  state: State;
+  /** The stream version after the command (0 for a stream that still does not exist). */
+  version: number;
+}
+
+function initial<State>(decider: AggregateDecider<unknown, DomainEvent, State>): State {
+  return typeof decider.initialState === 'function' ? (decider.initialState as () => State)() : decider.initialState;
+}
+
+export async function loadAggregate<Event extends DomainEvent, State>(
+  store: EventStore,
+  streamId: string,
+  decider: AggregateDecider<unknown, Event, State>,
+): Promise<{ state: State; version: number; events: RecordedEvent[] }> {
+  const recorded = await store.readStream(streamId);
+  let state = initial(decider);
+  for (const event of recorded) state = decider.evolve(state, { type: event.type, data: event.data } as Event);
+  return { state, version: recorded.at(-1)?.streamVersion ?? 0, events: recorded };
+}
+
+/**
+ * Load → decide → append, with optimistic concurrency. A concurrent writer makes the append fail
+ * with WrongExpectedVersionError; the command is then decided again on the fresh state.
+ */
+export async function handleCommand<Command, Event extends DomainEvent, State>(
+  input: HandleCommandInput<Command, Event, State>,
+  attempts = 5,
+): Promise<HandledCommand<Event, State>> {
+  for (let attempt = 1; ; attempt += 1) {
+    const { state, version } = await loadAggregate(input.store, input.streamId, input.decider as AggregateDecider<unknown, Event, State>);
+    const events = input.decider.decide(input.command, state);
+    if (events.length === 0) return { events, state, version };
+    const inputs: EventInput[] = events.map((event, index) => ({
+      id: deterministicId('event', input.streamId, input.commandId, index),
+      type: event.type,
+      data: event.data,
+      metadata: { ...input.metadata, causationId: input.metadata.causationId ?? null },
+      occurredAt: input.occurredAt.toISOString(),
+    }));
+    try {
+      await input.store.append(input.streamId, version === 0 ? 'no-stream' : version, inputs);
+      const next = events.reduce((current, event) => input.decider.evolve(current, event), state);
+      return { events, state: next, version: version + events.length };
+    } catch (error) {
+      // The same command id already produced different events: it was handled before (a retry
+      // after a crash that happened after the append). Deciding it again must not write twice.
+      if (error instanceof DuplicateEventIdError) return { events: [], state, version };
+      if (!(error instanceof WrongExpectedVersionError) || attempt >= attempts) throw error;
+    }
+  }
+}

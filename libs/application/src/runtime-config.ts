@@ -1,0 +1,67 @@
+import { z } from 'zod';
+import { ValidationError } from '@tollgate/kernel';
+import { describeIssues, tradingMode } from '@tollgate/contracts';
+
+/**
+ * What a Tollgate process is told at start: from the environment, overridden by CLI flags.
+ * Validated whole; a bad value is refused naming the key.
+ */
+export const runtimeConfigSchema = z
+  .object({
+    mode: tradingMode.default('SIMULATED'),
+    /** Everything runs up to the broker call, which is replaced by an OrderWouldBeSent event. */
+    dryRun: z.boolean().default(false),
+    /** Unset → embedded PGlite in dataDir. */
+    databaseUrl: z.string().url().optional(),
+    dataDir: z.string().min(1).default('./.tollgate'),
+    /** Unset → the in-process bus. */
+    natsUrl: z.string().optional(),
+    accountId: z.string().min(1).default('default'),
+    /** Seed for the synthetic market and the simulated exchange: same seed, same run. */
+    seed: z.number().int().nonnegative().default(42),
+    symbols: z.array(z.string().regex(/^[A-Z][A-Z0-9.]{0,9}$/)).min(1).default(['SPY', 'QQQ', 'AAPL', 'MSFT']),
+    /** Market-data source: `synthetic` or a CSV file of bars or quotes. */
+    marketData: z.string().default('synthetic'),
+    /** Replay speed multiplier for CSV and synthetic time (1 = recorded speed). */
+    speed: z.number().positive().default(60),
+    httpPort: z.number().int().min(0).max(65535).default(8080),
+    autoMode: z.boolean().default(false),
+    /** Broker sandbox or Alpaca endpoint for SANDBOX_PAPER / LIVE. */
+    brokerBaseUrl: z.string().url().optional(),
+  })
+  .strict();
+
+export type RuntimeConfig = z.infer<typeof runtimeConfigSchema>;
+export type RuntimeConfigInput = z.input<typeof runtimeConfigSchema>;
+
+/** Reads TOLLGATE_* (and DATABASE_URL, NATS_URL, APCA_API_BASE_URL) then applies overrides. */
+export function loadRuntimeConfig(overrides: RuntimeConfigInput = {}, env: NodeJS.ProcessEnv = process.env): RuntimeConfig {
+  const fromEnv: Record<string, unknown> = {
+    mode: env.TOLLGATE_MODE,
+    dryRun: env.TOLLGATE_DRY_RUN === undefined ? undefined : ['1', 'true', 'yes'].includes(env.TOLLGATE_DRY_RUN.toLowerCase()),
+    databaseUrl: nonEmpty(env.DATABASE_URL),
+    dataDir: nonEmpty(env.TOLLGATE_DATA_DIR),
+    natsUrl: nonEmpty(env.NATS_URL),
+    accountId: nonEmpty(env.TOLLGATE_ACCOUNT_ID),
+    seed: env.TOLLGATE_SEED === undefined ? undefined : Number(env.TOLLGATE_SEED),
+    symbols: env.TOLLGATE_SYMBOLS?.split(',').map((symbol) => symbol.trim()).filter(Boolean),
+    marketData: nonEmpty(env.TOLLGATE_MARKET_DATA),
+    httpPort: env.TOLLGATE_HTTP_PORT === undefined ? undefined : Number(env.TOLLGATE_HTTP_PORT),
+    brokerBaseUrl: nonEmpty(env.APCA_API_BASE_URL),
+  };
+  const merged = { ...stripUndefined(fromEnv), ...stripUndefined(overrides as Record<string, unknown>) };
+  const parsed = runtimeConfigSchema.safeParse(merged);
+  if (!parsed.success) throw new ValidationError('configuration', describeIssues(parsed.error));
+  return parsed.data;
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value && value.trim() !== '' ? value.trim() : undefined;
+}
+
+function stripUndefined(record: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(record).filter(([, value]) => value !== undefined));
+}
+
+/** The Nest injection token under which every service finds the RuntimeConfig. */
+export const RUNTIME_CONFIG = Symbol('tollgate:runtime-config');

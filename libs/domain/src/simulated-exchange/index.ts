@@ -1,0 +1,5 @@
+export * from './fill-model';
+export * from './market';
+export * from './exchange.state';
+export * from './exchange.decide';
+export * from './simulated-broker';

@@ -1,0 +1,35 @@
+import type { INestMicroservice } from '@nestjs/common';
+import { loadRuntimeConfig, RUNTIME_CONFIG, type RuntimeConfig, type RuntimeConfigInput } from '@tollgate/application';
+import { createServiceApp } from '@tollgate/nest';
+import { serviceCatalog, type ServiceDefinition } from './service-catalog';
+
+export interface HostedSystem {
+  config: RuntimeConfig;
+  app: INestMicroservice;
+  services: string[];
+  close(): Promise<void>;
+}
+
+/**
+ * Starts services in this process. With one name it is that service alone (production shape: NATS +
+ * PostgreSQL from the environment); with none it is every service together — the embedded default.
+ */
+export async function hostServices(options: { names?: string[]; config?: RuntimeConfigInput; processName?: string } = {}): Promise<HostedSystem> {
+  const config = loadRuntimeConfig(options.config);
+  const chosen: ServiceDefinition[] = options.names?.length
+    ? options.names.map((name) => {
+        const found = serviceCatalog.find((service) => service.name === name);
+        if (!found) throw new Error(`service ${name} does not exist; choose one of: ${serviceCatalog.map((service) => service.name).join(', ')}`);
+        return found;
+      })
+    : serviceCatalog;
+  const allInOne = !options.names?.length;
+  const app = await createServiceApp({
+    serviceName: options.processName ?? (allInOne ? 'tollgate' : chosen.map((service) => service.name).join('+')),
+    imports: chosen.map((service) => service.module(config)),
+    providers: [{ provide: RUNTIME_CONFIG, useValue: config }],
+    eventStore: { ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : { dataDir: config.dataDir }) },
+    relay: allInOne || chosen.some((service) => service.relay),
+  });
+  return { config, app, services: chosen.map((service) => service.name), close: () => app.close() };
+}
