@@ -38,9 +38,9 @@ const SEED = seedIndex >= 0 ? Number(process.argv[seedIndex + 1]) : 20260401;
 const ALPHA = 0.05;
 const NULL_SERIES = quick ? 200 : 2000;
 const POWER_SERIES = quick ? 100 : 400;
-const ONLINE_NULL_SERIES = quick ? 50 : 300;
+const ONLINE_NULL_SERIES = quick ? 50 : 200;
 const ONLINE_NULL_BARS = 2000;
-const ONLINE_POWER_SERIES = quick ? 60 : 300;
+const ONLINE_POWER_SERIES = quick ? 60 : 150;
 
 // ---------------------------------------------------------------------------------------------
 // Generators

@@ -91,7 +91,9 @@ export type SandboxRecord =
   | { kind: 'order_canceled'; seq: number; at: string; orderId: string }
   | { kind: 'order_expired'; seq: number; at: string; orderId: string }
   | { kind: 'order_replaced'; seq: number; at: string; orderId: string; replacement: OrderTerms }
-  | { kind: 'quote'; seq: number; at: string; symbol: string; bid: string; ask: string; bidSize: string; askSize: string };
+  | { kind: 'quote'; seq: number; at: string; symbol: string; bid: string; ask: string; bidSize: string; askSize: string }
+  /** The matching engine's own events (the simulated exchange keeps its state as events). */
+  | { kind: 'engine_events'; seq: number; at: string; events: readonly unknown[] };
 
 /** Records without the sequence number, as the venue proposes them before the journal numbers them. */
 export type ProposedRecord = SandboxRecord extends infer R ? (R extends SandboxRecord ? Omit<R, 'seq'> : never) : never;
@@ -147,6 +149,8 @@ export class SandboxBook {
         this.addOrder(record.replacement, record.at);
         return;
       }
+      case 'engine_events':
+        return;
       case 'quote':
         this.lastQuotes.set(record.symbol, { bid: record.bid, ask: record.ask, bidSize: record.bidSize, askSize: record.askSize, at: record.at });
         return;

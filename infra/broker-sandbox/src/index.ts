@@ -5,6 +5,7 @@ import { deterministicId } from '@tollgate/kernel';
 import { FileJournal, MemoryJournal, type Journal } from './journal';
 import { TopOfBookEngine, type MatchingEngine } from './matching-engine';
 import { SyntheticPriceSource } from './price-source';
+import { SimulatedExchangeEngine } from './simulated-exchange-engine';
 import { SandboxServer, type SandboxIdentity } from './server';
 import { SandboxVenue } from './venue';
 
@@ -12,6 +13,7 @@ export { SandboxVenue, AlpacaApiFailure, type TradeUpdate } from './venue';
 export { SandboxServer, type SandboxIdentity } from './server';
 export { TopOfBookEngine, type MatchingEngine, type EngineOrder, type EngineOutcome, type SandboxQuote } from './matching-engine';
 export { SyntheticPriceSource, seededRandom } from './price-source';
+export { SimulatedExchangeEngine } from './simulated-exchange-engine';
 export { FileJournal, MemoryJournal, type Journal } from './journal';
 export type { FaultRule, FaultAction } from './faults';
 export type { SandboxRecord, OrderState, FillActivity } from './book';
@@ -32,8 +34,11 @@ export interface BrokerSandboxOptions {
   tickMs?: number;
   /** fdatasync every journal record (slower; survives a power cut, not only a process kill). */
   durable?: boolean;
-  /** The matching engine; the built-in top-of-book engine when absent. */
-  engine?: MatchingEngine;
+  /**
+   * What decides executions: the simulated exchange (default), the plain top-of-book engine, or any
+   * engine given. A data dir keeps the engine it was started with.
+   */
+  engine?: 'simulated-exchange' | 'top-of-book' | MatchingEngine;
 }
 
 export interface RunningBrokerSandbox {
@@ -61,11 +66,14 @@ export async function startBrokerSandbox(options: BrokerSandboxOptions = {}): Pr
   const seed = options.seed ?? 1;
   const host = options.host ?? '127.0.0.1';
   const journal: Journal = options.dataDir ? new FileJournal(options.dataDir, options.durable ?? false) : new MemoryJournal();
-  const identity = loadIdentity(options, seed);
+  const engineName = typeof options.engine === 'object' ? 'custom' : (options.engine ?? 'simulated-exchange');
+  const identity = loadIdentity(options, seed, engineName);
+  const engine =
+    typeof options.engine === 'object' ? options.engine : engineName === 'top-of-book' ? new TopOfBookEngine() : new SimulatedExchangeEngine(seed);
   const prices = new SyntheticPriceSource(seed);
   const venue = new SandboxVenue({
     journal,
-    engine: options.engine ?? new TopOfBookEngine(),
+    engine,
     prices,
     seed,
     initialCash: options.initialCash ?? '100000',
@@ -100,9 +108,15 @@ export async function startBrokerSandbox(options: BrokerSandboxOptions = {}): Pr
  * The sandbox's key pair and account: given, or kept in `<dataDir>/sandbox.json` so a restarted
  * sandbox answers to the same credentials. Paper keys start with `PK` at Alpaca; so do these.
  */
-function loadIdentity(options: BrokerSandboxOptions, seed: number): SandboxIdentity {
+function loadIdentity(options: BrokerSandboxOptions, seed: number, engine: string): SandboxIdentity {
   const file = options.dataDir ? join(options.dataDir, 'sandbox.json') : null;
-  const stored = file && existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as SandboxIdentity) : null;
+  const stored = file && existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as SandboxIdentity & { engine?: string; seed?: number }) : null;
+  if (stored?.engine && stored.engine !== engine) {
+    throw new Error(`data dir ${options.dataDir} was started with the ${stored.engine} engine, not ${engine}: use another --data-dir`);
+  }
+  if (stored?.seed !== undefined && stored.seed !== seed) {
+    throw new Error(`data dir ${options.dataDir} was started with seed ${stored.seed}, not ${seed}: use the same --seed or another --data-dir`);
+  }
   const identity: SandboxIdentity = {
     keyId: options.keyId ?? stored?.keyId ?? `PK${randomBytes(9).toString('hex').toUpperCase()}`,
     secret: options.secret ?? stored?.secret ?? randomBytes(30).toString('base64url'),
@@ -112,7 +126,7 @@ function loadIdentity(options: BrokerSandboxOptions, seed: number): SandboxIdent
   };
   if (file && options.dataDir) {
     mkdirSync(options.dataDir, { recursive: true });
-    writeFileSync(file, `${JSON.stringify(identity, null, 2)}\n`, { mode: 0o600 });
+    writeFileSync(file, `${JSON.stringify({ ...identity, engine, seed }, null, 2)}\n`, { mode: 0o600 });
   }
   return identity;
 }

@@ -32,7 +32,13 @@ export type EngineOutcome =
   | { kind: 'expired'; orderId: string; at: string };
 
 export interface MatchingEngine {
+  /** An engine that keeps its own events gets them back, in order, before anything else at a restart. */
+  resume?(records: readonly unknown[]): void;
+  /** Where such an engine writes its events; the venue journals them with everything else. */
+  setRecorder?(record: (events: readonly unknown[], at: string) => void): void;
   add(order: EngineOrder, at: string): EngineOutcome[];
+  /** The last quote before a restart, for an engine that wants it back (without matching anything). */
+  restoreQuote(quote: SandboxQuote): void;
   /** Puts a working order back after a restart without matching it. */
   restore(order: EngineOrder): void;
   remove(orderId: string): void;
@@ -61,6 +67,11 @@ export class TopOfBookEngine implements MatchingEngine {
       outcomes.push({ kind: 'expired', orderId: order.orderId, at });
     }
     return outcomes;
+  }
+
+  restoreQuote(quote: SandboxQuote): void {
+    this.quotes.set(quote.symbol, quote);
+    this.remainingSize.set(quote.symbol, { bid: dec(quote.bidSize), ask: dec(quote.askSize) });
   }
 
   restore(order: EngineOrder): void {

@@ -58,9 +58,11 @@ export class SandboxVenue {
   restore(): number {
     const records = this.options.journal.readAll();
     for (const record of records) this.book.apply(record);
+    this.options.engine.resume?.(records.flatMap((record) => (record.kind === 'engine_events' ? record.events : [])));
+    this.options.engine.setRecorder?.((events, at) => this.commit([{ kind: 'engine_events', at, events }]));
     for (const [symbol, quote] of this.book.lastQuotes) {
       this.options.prices.anchor(symbol, decString(dec(quote.bid).plus(dec(quote.ask)).div(2)));
-      this.options.engine.quote({ symbol, ...quote });
+      this.options.engine.restoreQuote({ symbol, ...quote });
     }
     // Restoring executes nothing: quotes first (no orders are resting yet), then the orders without matching.
     for (const order of this.book.workingOrders()) this.restoreWorking(order);

@@ -32,6 +32,7 @@ export const denialReasonCodes = {
   NO_LIMITS_CONFIGURED: code(['account', 'symbol'], 'no risk limits are configured for this account or instrument'),
   REFERENCE_PRICE_MISSING: code(['symbol'], 'no reference price is known for the symbol, so the order cannot be valued'),
   STALE_MARKET_DATA: code(['symbol', 'ageMs', 'maxAgeMs'], 'the reference price is older than the maximum reference age', { alerting: true }),
+  MARKET_DATA_CROSSED: code(['symbol', 'bid', 'ask'], 'the reference quote is crossed (bid above ask), so it cannot be trusted', { alerting: true }),
   ACCOUNT_STATE_UNKNOWN: code(['account', 'field'], 'equity or buying power is unknown; unknown is not zero'),
   ORDER_INVALID: code(['field', 'problem'], 'the order request is malformed'),
   RISK_CHECK_FAILED: code(['error'], 'the risk check itself failed; a failing check denies', { alerting: true }),

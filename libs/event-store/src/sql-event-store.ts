@@ -36,6 +36,11 @@ export interface SqlEventStoreOptions {
   checkpointEvery?: number;
   /** Signs checkpoints (Ed25519); its public key checks them in verify. */
   checkpointSigner?: CheckpointSigner;
+  /**
+   * Seal right after each append (default). False leaves sealing to the periodic sweep of any
+   * store on the database: tests use it to play a process that died between commit and seal.
+   */
+  sealAfterAppend?: boolean;
   /** For tests that must hold an append transaction open (commit-order races). */
   testHooks?: { beforeCommit?: (session: SqlSession, streamId: string) => Promise<void> };
 }
@@ -202,7 +207,7 @@ export class SqlEventStore implements EventStore {
       }
       if (written === 1) {
         this.rememberHead(streamId, { version: head.version + prepared.length, hash: chained[chained.length - 1]! });
-        if (!process.env.NO_SEAL) this.sealer.request().catch(() => undefined);
+        if (this.options.sealAfterAppend !== false) this.sealer.request().catch(() => undefined);
         return { streamId, firstVersion: head.version + 1, lastVersion: head.version + prepared.length, deduplicated: false };
       }
       // The stream moved since we read its head: read it again and re-check the expectation.

@@ -6,6 +6,8 @@ import { context, trace } from '@opentelemetry/api';
 import { subjects, type RecordedEvent } from '@tollgate/contracts';
 import { dec } from '@tollgate/kernel';
 import { startTelemetry, traceMetadata } from '@tollgate/telemetry';
+// Test code uses the shared test servers and waitFor (CONTRIBUTING-helpers.md); the platform tag rule targets runtime code.
+// eslint-disable-next-line @nx/enforce-module-boundaries
 import { waitFor } from '@tollgate/testing';
 import { NoResponderError, RemoteError, RequestTimeoutError, type Bus, type BusSubscription, type EventDelivery } from './bus';
 import { RecentEventIds } from './processed-events';

@@ -190,7 +190,7 @@ export class NatsBus implements Bus {
 
     const deliverer = new EventDeliverer(options, this.logger);
     const consumer = await this.js.consumers.get(this.streamName, options.durableName);
-    const messages: ConsumerMessages = await consumer.consume({ max_messages: 256 });
+    const messages: ConsumerMessages = await consumer.consume({ max_messages: 1_000 });
     let stopping = false;
     const loop = (async () => {
       for await (const message of messages) {
@@ -253,7 +253,7 @@ export class NatsBus implements Bus {
       deliver_policy: deliverFrom === 'new' ? DeliverPolicy.New : DeliverPolicy.All,
       filter_subject: filterSubject,
       ack_wait: nanos(30_000),
-      max_ack_pending: 1_000,
+      max_ack_pending: 2_000,
     };
     await this.jsm.consumers.add(this.streamName, config);
   }

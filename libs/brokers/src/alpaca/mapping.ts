@@ -25,7 +25,7 @@ const PORT_STATUSES: ReadonlySet<string> = new Set([
  * Alpaca has more statuses than the port. Only statuses the venue confirmed as final map to final
  * port statuses (failure mode 8); everything else stays working.
  */
-export function mapOrderStatus(status: string, filledQuantity: string, quantity: string): BrokerOrderStatus {
+export function mapOrderStatus(status: string, filledQuantity: string): BrokerOrderStatus {
   if (PORT_STATUSES.has(status)) return status as BrokerOrderStatus;
   const partly = isDecimalString(filledQuantity) && dec(filledQuantity).gt(0);
   switch (status) {
@@ -94,7 +94,7 @@ export function mapOrder(raw: AlpacaJson): BrokerOrder {
     averageFillPrice: decimalOrNull(raw, 'filled_avg_price'),
     limitPrice: decimalOrNull(raw, 'limit_price'),
     stopPrice: decimalOrNull(raw, 'stop_price'),
-    status: mapOrderStatus(text(raw, 'status'), filledQuantity, quantity),
+    status: mapOrderStatus(text(raw, 'status'), filledQuantity),
     submittedAt,
     updatedAt: timestamp(raw, 'updated_at') ?? submittedAt,
   };

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { register as registerService } from './service.command';
 import { register as registerLedger } from './ledger.command';
+import { register as registerBrokerSandbox } from './broker-sandbox.command';
 
 /** Every command group, in the order `--help` lists them. */
-export const commandRegistrations: Array<(program: Command) => void> = [registerService, registerLedger];
+export const commandRegistrations: Array<(program: Command) => void> = [registerService, registerLedger, registerBrokerSandbox];

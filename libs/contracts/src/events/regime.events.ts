@@ -24,14 +24,23 @@ export const breakDirection = z.enum(['up', 'down']);
 export const breakTestMethod = z.enum(['sup-f', 'ols-cusum']);
 export const breakVarianceEstimator = z.enum(['iid', 'hac']);
 
+/** How squared returns are standardized before a volatility suspicion is tested. */
+export const volatilityModel = z.enum(['none', 'garch']);
+
 export const breakConfirmationPolicy = z.strictObject({
   /** Bars after the suspicion before the offline test runs. */
   afterBars: z.number().int().positive(),
-  /** Bars before the suspicion included in the test window. */
+  /** Bars up to and including the suspicion's bar that open the test window. */
   lookbackBars: z.number().int().positive(),
   method: breakTestMethod,
   variance: breakVarianceEstimator,
   alpha: significance,
+  /**
+   * Volatility suspicions: `garch` tests the squares of standardized residuals of a GARCH(1,1)
+   * fitted to the `volatilityModelBars` before the suspicion, so clustering alone does not confirm.
+   */
+  volatilityModel,
+  volatilityModelBars: z.number().int().positive(),
 });
 
 export const StructuralBreakSuspected = defineEvent(

@@ -48,6 +48,7 @@ export class NyseCalendar implements ExchangeCalendar {
   }
 
   sessionsBetween(from: LocalDate, to: LocalDate): TradingSession[] {
+    if (!isLocalDate(to)) throw new InvalidLocalDateError(to);
     const sessions: TradingSession[] = [];
     for (let date = this.toLocalDate(from); date <= to; date = addDays(date, 1)) {
       const session = this.day(date).session;

@@ -156,7 +156,7 @@ export async function* parseQuotesCsv(input: CsvInput, options: CsvSourceOptions
 }
 
 /** Drains an async iterable into an array (for small files and tests). */
-export async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+export async function collectAsync<T>(items: AsyncIterable<T>): Promise<T[]> {
   const result: T[] = [];
   for await (const item of items) result.push(item);
   return result;

@@ -3,6 +3,6 @@ export * from './csv-source';
 export * from './replay';
 export * from './tick-validator';
 export * from './stale-feed-detector';
-export * from './seeded-random';
+export * from './seeded-random-stream';
 export * from './synthetic-market';
 export * from './market-data-events';

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { Decimal, ValidationError } from '@tollgate/kernel';
 import { describeIssues, positiveDecimalString, symbol as symbolSchema } from '@tollgate/contracts';
 import { isLocalDate, type ExchangeCalendar, type TradingSession } from '../calendar';
-import { SeededRandom } from './seeded-random';
+import { SeededRandomStream } from './seeded-random-stream';
 import type { Bar, MarketEvent, Quote } from './market-data.types';
 
 const TRADING_DAYS_PER_YEAR = 252;
@@ -113,7 +113,7 @@ export interface SyntheticMarketObserver {
 
 interface SymbolPath {
   config: SyntheticMarketConfig['symbols'][number];
-  random: SeededRandom;
+  random: SeededRandomStream;
   tick: Decimal;
   /** The tick as a float, for counting ticks; prices themselves are built from the decimal tick. */
   tickNumber: number;
@@ -132,14 +132,14 @@ export function* generateSyntheticMarket(
   calendar: ExchangeCalendar,
   observer: SyntheticMarketObserver = {},
 ): Generator<MarketEvent> {
-  const market = SeededRandom.derive(config.seed, 'market');
+  const market = SeededRandomStream.derive(config.seed, 'market');
   const { regimes, jumps, correlation } = config;
   const jumpCompensation = jumps.intensityPerYear * (Math.exp(jumps.meanLogJump + jumps.logJumpVolatility ** 2 / 2) - 1);
   const regimeNames = regimes.map((regime) => regime.name);
   let regimeIndex = 0;
   const paths: SymbolPath[] = config.symbols.map((symbolConfig) => ({
     config: symbolConfig,
-    random: SeededRandom.derive(config.seed, `symbol:${symbolConfig.symbol}`),
+    random: SeededRandomStream.derive(config.seed, `symbol:${symbolConfig.symbol}`),
     tick: new Decimal(symbolConfig.tickSize),
     tickNumber: Number(symbolConfig.tickSize),
     logPrice: Math.log(Number(symbolConfig.initialPrice)),

@@ -23,7 +23,11 @@ export type SimulatedExchangeCommand =
   | { type: 'ActivateDueOrders'; data: { market: MarketView }; metadata: Metadata }
   /** A new quote: due orders on its symbol match against it (metadata.now is the quote's time). */
   | { type: 'MatchQuote'; data: { quote: StandingQuote }; metadata: Metadata }
-  | { type: 'MatchBar'; data: { bar: Bar }; metadata: Metadata }
+  /**
+   * A bar, stamped at its close: orders active when it opened (the previous bar's close, if known)
+   * match against it; without a previous bar, orders active before its close do.
+   */
+  | { type: 'MatchBar'; data: { bar: Bar; openedAt?: string }; metadata: Metadata }
   /** The session closed: DAY (and unmatched IOC) orders expire; GTC orders rest on. */
   | { type: 'EndSession'; data: Record<string, never>; metadata: Metadata };
 
@@ -92,16 +96,19 @@ export function decideExchange(command: SimulatedExchangeCommand, state: Simulat
       for (const symbol of symbols) {
         const quote = command.data.market.quotes[symbol];
         if (!quote) continue;
-        const result = matchSymbol(working, { kind: 'quote', quote }, now, 'arriving only');
+        const result = matchSymbol(working, { kind: 'quote', quote }, now, (order) => !order.activated && Date.parse(order.activeAt) <= Date.parse(now));
         events.push(...result.events);
         working = result.state;
       }
       return events;
     }
     case 'MatchQuote':
-      return matchSymbol(requireOpen(state), { kind: 'quote', quote: command.data.quote }, command.data.quote.at, 'all').events;
-    case 'MatchBar':
-      return matchSymbol(requireOpen(state), { kind: 'bar', bar: command.data.bar }, command.data.bar.at, 'all').events;
+      return matchSymbol(requireOpen(state), { kind: 'quote', quote: command.data.quote }, command.data.quote.at, activeBy(command.data.quote.at, 'inclusive')).events;
+    case 'MatchBar': {
+      const { bar, openedAt } = command.data;
+      const eligible = openedAt === undefined ? activeBy(bar.at, 'exclusive') : activeBy(openedAt, 'inclusive');
+      return matchSymbol(requireOpen(state), { kind: 'bar', bar }, bar.at, eligible).events;
+    }
     case 'EndSession': {
       const open = requireOpen(state);
       return open.openOrderIds
@@ -367,14 +374,19 @@ function matchOrder(order: SimulatedOrder, context: MatchContext): { events: Sim
   return { events, filled: quantity };
 }
 
+/** Orders whose latency had elapsed by `time`. */
+function activeBy(time: string, bound: 'inclusive' | 'exclusive'): (order: SimulatedOrder) => boolean {
+  const limit = Date.parse(time);
+  return (order) => (bound === 'inclusive' ? Date.parse(order.activeAt) <= limit : Date.parse(order.activeAt) < limit);
+}
+
 function matchSymbol(
   state: OpenSimulatedExchange,
   observation: Observation,
   at: string,
-  which: 'all' | 'arriving only',
+  eligible: (order: SimulatedOrder) => boolean,
 ): { events: SimulatedExchangeEvent[]; state: OpenSimulatedExchange } {
   const symbol = observation.kind === 'quote' ? observation.quote.symbol : observation.bar.symbol;
-  const time = Date.parse(at);
   const events: SimulatedExchangeEvent[] = [];
   let working = state;
   let liquidity = liquidityOf(observation, state.account.fillModel);
@@ -386,8 +398,7 @@ function matchSymbol(
   for (const clientOrderId of state.openOrderIds) {
     const order = working.orders[clientOrderId];
     if (!order || order.status !== 'open' || order.symbol !== symbol) continue;
-    if (Date.parse(order.activeAt) > time) continue;
-    if (which === 'arriving only' && order.activated) continue;
+    if (!eligible(order)) continue;
     const arriving = !order.activated;
     if (arriving) apply([{ type: 'SimulatedOrderActivated', data: { clientOrderId, activatedAt: at } }]);
     const result = matchOrder(working.orders[clientOrderId]!, { state: working, observation, at, arriving, liquidity });

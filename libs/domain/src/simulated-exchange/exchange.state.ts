@@ -231,8 +231,8 @@ export function rebuildExchange(events: Iterable<SimulatedExchangeEvent>): Simul
 function brokerStatus(order: SimulatedOrder): BrokerOrderStatus {
   switch (order.status) {
     case 'open':
-      if (!order.activated) return 'accepted';
-      return order.filledQuantity.gt(0) ? 'partially_filled' : 'new';
+      if (order.filledQuantity.gt(0)) return 'partially_filled'; // a replacement carries its predecessor's fills
+      return order.activated ? 'new' : 'accepted';
     default:
       return order.status;
   }

@@ -1,25 +1,31 @@
-import { dec, DomainError, ZERO, type Decimal, type DecimalString } from '@tollgate/kernel';
+import { dec, Decimal, DomainError, ZERO, type DecimalString } from '@tollgate/kernel';
 
-/** A top-of-book quote as the simulator is fed it. Sizes are in shares; without them liquidity is unlimited. */
+/** A decimal string (as on the wire) or a Decimal (as in the market-data domain). */
+type DecimalInput = DecimalString | Decimal;
+
+/**
+ * A top-of-book quote as the simulator is fed it: the wire message or the market-data domain's
+ * Quote both fit. Sizes are in shares; without them liquidity at the touch is unlimited.
+ */
 export interface SimulatedQuote {
   symbol: string;
-  /** ISO-8601 with zone. */
-  timestamp: string;
-  bid: DecimalString;
-  ask: DecimalString;
-  bidSize?: DecimalString;
-  askSize?: DecimalString;
+  /** ISO-8601 with zone, or a Date. */
+  timestamp: string | Date;
+  bid: DecimalInput;
+  ask: DecimalInput;
+  bidSize?: DecimalInput;
+  askSize?: DecimalInput;
 }
 
-/** A bar, stamped with its start time: an order active at that time sees the whole bar. */
+/** A bar stamped at the END of its interval, as the market-data domain stamps bars. */
 export interface SimulatedBar {
   symbol: string;
-  timestamp: string;
-  open: DecimalString;
-  high: DecimalString;
-  low: DecimalString;
-  close: DecimalString;
-  volume: DecimalString;
+  timestamp: string | Date;
+  open: DecimalInput;
+  high: DecimalInput;
+  low: DecimalInput;
+  close: DecimalInput;
+  volume: DecimalInput;
 }
 
 export interface Quote {
@@ -52,19 +58,26 @@ export interface MarketView {
   quotes: Readonly<Record<string, StandingQuote>>;
   /** The last price seen per symbol (quote mid or bar close), for marking the account. */
   lastPrices: Readonly<Record<string, Decimal>>;
+  /** When the last bar of each symbol closed: the next bar opened then. */
+  barClosedAt: Readonly<Record<string, string>>;
 }
 
-export const emptyMarketView: MarketView = { quotes: {}, lastPrices: {} };
+export const emptyMarketView: MarketView = { quotes: {}, lastPrices: {}, barClosedAt: {} };
 
-function timestampOf(value: string, what: string): string {
-  if (Number.isNaN(Date.parse(value))) throw new DomainError('INVALID_MARKET_DATA', `${what} timestamp=${JSON.stringify(value)} is not a timestamp`);
-  return value;
+function timestampOf(value: string | Date, what: string): string {
+  const time = value instanceof Date ? value.getTime() : Date.parse(value);
+  if (Number.isNaN(time)) throw new DomainError('INVALID_MARKET_DATA', `${what} timestamp=${JSON.stringify(value)} is not a timestamp`);
+  return new Date(time).toISOString();
+}
+
+function decimalOf(value: DecimalInput, field: string): Decimal {
+  return value instanceof Decimal ? value : dec(value, field);
 }
 
 export function parseQuote(quote: SimulatedQuote): Quote {
   const what = `quote for ${quote.symbol}`;
-  const bid = dec(quote.bid, `${what} bid`);
-  const ask = dec(quote.ask, `${what} ask`);
+  const bid = decimalOf(quote.bid, `${what} bid`);
+  const ask = decimalOf(quote.ask, `${what} ask`);
   if (!bid.gt(0) || !ask.gt(0)) throw new DomainError('INVALID_MARKET_DATA', `${what} has a non-positive price: bid=${quote.bid}, ask=${quote.ask}`);
   if (ask.lt(bid)) throw new DomainError('INVALID_MARKET_DATA', `${what} is crossed: bid=${quote.bid} above ask=${quote.ask}`);
   return {
@@ -72,8 +85,8 @@ export function parseQuote(quote: SimulatedQuote): Quote {
     at: timestampOf(quote.timestamp, what),
     bid,
     ask,
-    ...(quote.bidSize === undefined ? {} : { bidSize: dec(quote.bidSize, `${what} bidSize`) }),
-    ...(quote.askSize === undefined ? {} : { askSize: dec(quote.askSize, `${what} askSize`) }),
+    ...(quote.bidSize === undefined ? {} : { bidSize: decimalOf(quote.bidSize, `${what} bidSize`) }),
+    ...(quote.askSize === undefined ? {} : { askSize: decimalOf(quote.askSize, `${what} askSize`) }),
   };
 }
 
@@ -82,11 +95,11 @@ export function parseBar(bar: SimulatedBar): Bar {
   const parsed: Bar = {
     symbol: bar.symbol,
     at: timestampOf(bar.timestamp, what),
-    open: dec(bar.open, `${what} open`),
-    high: dec(bar.high, `${what} high`),
-    low: dec(bar.low, `${what} low`),
-    close: dec(bar.close, `${what} close`),
-    volume: dec(bar.volume, `${what} volume`),
+    open: decimalOf(bar.open, `${what} open`),
+    high: decimalOf(bar.high, `${what} high`),
+    low: decimalOf(bar.low, `${what} low`),
+    close: decimalOf(bar.close, `${what} close`),
+    volume: decimalOf(bar.volume, `${what} volume`),
   };
   const consistent =
     parsed.low.gt(0) &&
@@ -105,13 +118,18 @@ export function midOf(quote: Quote): Decimal {
 
 export function observeQuote(market: MarketView, quote: Quote): MarketView {
   return {
+    ...market,
     quotes: { ...market.quotes, [quote.symbol]: { ...quote, takenByBuys: ZERO, takenBySells: ZERO } },
     lastPrices: { ...market.lastPrices, [quote.symbol]: midOf(quote) },
   };
 }
 
 export function observeBar(market: MarketView, bar: Bar): MarketView {
-  return { ...market, lastPrices: { ...market.lastPrices, [bar.symbol]: bar.close } };
+  return {
+    ...market,
+    lastPrices: { ...market.lastPrices, [bar.symbol]: bar.close },
+    barClosedAt: { ...market.barClosedAt, [bar.symbol]: bar.at },
+  };
 }
 
 /** Records what fills against the standing quote took, so the next order sees only what is left. */

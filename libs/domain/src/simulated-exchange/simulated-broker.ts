@@ -106,11 +106,13 @@ export class SimulatedBroker implements BrokerPort {
     this.executeAgainstQuote({ type: 'MatchQuote', data: { quote: this.market.quotes[quote.symbol]! }, metadata: { now: new Date(quote.at) } });
   }
 
+  /** A bar, stamped at its close: orders that were active when it opened match against it. */
   onBar(input: SimulatedBar): void {
     this.ensureNotClosed('onBar');
     const bar = parseBar(input);
     this.activateDueOrders(new Date(bar.at));
-    this.execute({ type: 'MatchBar', data: { bar }, metadata: { now: new Date(bar.at) } });
+    const openedAt = this.market.barClosedAt[bar.symbol];
+    this.execute({ type: 'MatchBar', data: { bar, ...(openedAt ? { openedAt } : {}) }, metadata: { now: new Date(bar.at) } });
     this.market = observeBar(this.market, bar);
   }
 

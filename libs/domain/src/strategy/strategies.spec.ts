@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Decimal, dec, decString, ValidationError } from '@tollgate/kernel';
 import { nyseCalendar } from '../calendar';
-import { collect, parseBarsCsv, TickValidator, type Bar, type Quote } from '../market-data';
+import { collectAsync, parseBarsCsv, TickValidator, type Bar, type Quote } from '../market-data';
 import { averageTrueRange, bollingerBands, movingAverage, numericBar, relativeStrengthIndex, type IndicatorValues } from './indicators';
 import { meanReversionStrategy, type MeanReversionParameters } from './mean-reversion.strategy';
 import { builtinStrategies, parseStrategyConfig, parseStrategyConfigText, UnknownStrategyError } from './strategy-registry';
@@ -36,7 +36,7 @@ async function sp500Bars(): Promise<Bar[]> {
     const [date, open, high, low, close, , volume] = row.split(',');
     csv.push([calendar.session(date!)!.close.toISOString(), 'SPX', open, high, low, close, volume].join(','));
   }
-  return collect(parseBarsCsv(csv.join('\n'), { source: 'sp500-2000.csv' }));
+  return collectAsync(parseBarsCsv(csv.join('\n'), { source: 'sp500-2000.csv' }));
 }
 
 describe('trend strategy (decision)', () => {

@@ -1,3 +1,4 @@
+export { fitGarch11, garchConditionalVariances, type GarchFit } from './garch';
 export { chiSquareSurvival, brownianBridgeSupSurvival, upperRegularizedGamma, logGamma } from './distributions';
 export { type Bandwidth, type VarianceEstimator, andrewsBartlettBandwidth, longRunSumOfSquares } from './long-run-variance';
 export { olsCusumTest, SeriesTooShortError, type OlsCusumOptions, type OlsCusumResult } from './ols-cusum';
@@ -31,6 +32,7 @@ export {
   createRegimeMonitor,
   DEFAULT_BREAK_CONFIRMATION,
   DEFAULT_REGIME_MONITOR_CONFIG,
+  monitorRecentReturns,
   stepRegimeMonitor,
   type RegimeMonitorConfig,
   type RegimeMonitorState,

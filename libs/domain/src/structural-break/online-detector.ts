@@ -1,37 +1,32 @@
+import { fitGarch11, type GarchFit } from './garch';
+
 /**
  * Online detection of a change in the mean or the volatility of a return series: two-sided CUSUMs
- * (Page 1954) on two standardized series, built so that their false-alarm rate is about the same
- * for independent returns and for returns with GARCH volatility clustering.
+ * (Page 1954) on returns standardized by a GARCH(1,1) filter.
  *
- * - Mean: z_t = (r_t − m̂)/σ̂_fast, with m̂ a slow exponentially weighted mean and σ̂_fast a fast
- *   exponentially weighted volatility (RiskMetrics-style). Scaling by the current volatility makes
- *   z close to independent with unit variance under GARCH, so a calm and a stormy week share one
- *   threshold. S⁺ = max(0, S⁺ + z − k), S⁻ = max(0, S⁻ − z − k); alarm when either exceeds h.
- * - Volatility: u_t = min(y_t², w²) − 1 with y_t = (r_t − m̂)/σ̂_slow, the squared return against
- *   the slow baseline volatility, divided by √L̂, an estimate of the long-run variance of u from
- *   batch means. Volatility clustering makes u strongly autocorrelated (for a GARCH(1,1) with
- *   persistence 0.98 its long-run variance is some 35 times the independent case); scaling by L̂
- *   keeps the CUSUM's drift-free excursions the same size either way. Two-sided CUSUM with k_v, h_v.
+ * A GARCH(1,1) with variance targeting is fitted to the warm-up and refitted every
+ * `refitEveryBars` on the last `modelBars` returns. Each new return is standardized by the filter's
+ * one-step-ahead variance: z_t = (r_t − m̂)/√h_t, winsorized at ±w. Under the model, z is close to
+ * independent with unit variance whether the symbol's volatility clusters or not, so one threshold
+ * serves a calm and a stormy symbol alike; a break is what the model does not expect.
  *
- * Baselines are estimated over a warm-up and then follow exponentially weighted averages, each
- * updated after the return has been scored: a bar is judged against the past only. Returns are
- * winsorized at ±w baseline deviations so one fat-tailed bar cannot raise an alarm on its own.
+ * - Mean: S⁺ = max(0, S⁺ + z − k), S⁻ = max(0, S⁻ − z − k); alarm when either exceeds h.
+ * - Volatility: u_t = (z_t² − 1)/s, s² the variance of the winsorized z² over the model window
+ *   (at least 2, its value for normal returns); S⁺ = max(0, S⁺ + u − k_v), S⁻ = max(0, S⁻ − u − k_v).
  *
- * The detector is a projection of the bar stream, not an aggregate: after a restart it is rebuilt
- * by replaying the stored bars. Its alarms become StructuralBreakSuspected events through the regime
+ * Each bar is scored against the model and mean estimated from earlier bars only. Accumulators
+ * restart after an alarm, so one change raises one alarm.
+ *
+ * The detector is a projection of the bar stream, not an aggregate: after a restart it is rebuilt by
+ * replaying the stored bars. Its alarms become StructuralBreakSuspected events through the regime
  * decider.
  */
 export interface OnlineDetectorConfig {
-  /** Returns used to estimate the first baselines before any alarm is possible. */
+  /** Returns before the first model fit; no alarm is possible earlier. */
   warmupBars: number;
-  /** Half-life, in bars, of the baseline mean and the slow (baseline) variance. */
-  baselineHalfLife: number;
-  /** Half-life, in bars, of the fast variance that scales the mean CUSUM. */
-  fastVolatilityHalfLife: number;
-  /** Bars per batch for the long-run variance of the volatility series. */
-  volatilityBatchBars: number;
-  /** Half-life, in batches, of that long-run variance. */
-  volatilityLongRunHalfLife: number;
+  /** Returns the model is refitted on. */
+  modelBars: number;
+  refitEveryBars: number;
   winsorizeAt: number;
   mean: { reference: number; threshold: number };
   volatility: { reference: number; threshold: number };
@@ -39,13 +34,11 @@ export interface OnlineDetectorConfig {
 
 export const DEFAULT_ONLINE_DETECTOR_CONFIG: OnlineDetectorConfig = {
   warmupBars: 250,
-  baselineHalfLife: 250,
-  fastVolatilityHalfLife: 10,
-  volatilityBatchBars: 50,
-  volatilityLongRunHalfLife: 60,
+  modelBars: 500,
+  refitEveryBars: 100,
   winsorizeAt: 4,
   mean: { reference: 0.5, threshold: 10 },
-  volatility: { reference: 0.25, threshold: 20 },
+  volatility: { reference: 0.25, threshold: 25 },
 };
 
 export type BreakSeries = 'mean' | 'volatility';
@@ -59,16 +52,23 @@ export interface DetectorAlarm {
   threshold: number;
 }
 
+interface FittedModel {
+  fit: GarchFit;
+  mean: number;
+  /** Standard deviation of the winsorized z² over the model window. */
+  squareDeviation: number;
+}
+
 export type DetectorState =
-  | { phase: 'warming-up'; values: readonly number[] }
+  | { phase: 'warming-up'; returns: readonly number[] }
   | {
       phase: 'monitoring';
-      baselineMean: number;
-      baselineVariance: number;
-      fastVariance: number;
-      volatilityLongRunVariance: number;
-      batchSum: number;
-      batchCount: number;
+      model: FittedModel;
+      /** Returns up to the last refit (at most `modelBars`), and those since. */
+      history: readonly number[];
+      sinceRefit: readonly number[];
+      /** One-step-ahead conditional variance for the next return (before centring). */
+      nextVariance: number;
       meanUp: number;
       meanDown: number;
       volatilityUp: number;
@@ -76,24 +76,17 @@ export type DetectorState =
     };
 
 export function initialDetectorState(): DetectorState {
-  return { phase: 'warming-up', values: [] };
+  return { phase: 'warming-up', returns: [] };
 }
 
 export function validateDetectorConfig(config: OnlineDetectorConfig): void {
   const problems: string[] = [];
-  const positiveInteger = (name: string, value: number, minimum: number) => {
+  const integerAtLeast = (name: string, value: number, minimum: number) => {
     if (!(Number.isInteger(value) && value >= minimum)) problems.push(`${name} must be an integer ≥ ${minimum}, was ${value}`);
   };
-  positiveInteger('warmupBars', config.warmupBars, 20);
-  positiveInteger('volatilityBatchBars', config.volatilityBatchBars, 2);
-  if (config.warmupBars < 2 * config.volatilityBatchBars) problems.push('warmupBars must cover at least two volatility batches');
-  for (const [name, value] of [
-    ['baselineHalfLife', config.baselineHalfLife],
-    ['fastVolatilityHalfLife', config.fastVolatilityHalfLife],
-    ['volatilityLongRunHalfLife', config.volatilityLongRunHalfLife],
-  ] as const) {
-    if (!(value >= 1)) problems.push(`${name} must be ≥ 1, was ${value}`);
-  }
+  integerAtLeast('warmupBars', config.warmupBars, 50);
+  integerAtLeast('modelBars', config.modelBars, config.warmupBars);
+  integerAtLeast('refitEveryBars', config.refitEveryBars, 1);
   if (!(config.winsorizeAt > 0)) problems.push(`winsorizeAt must be positive, was ${config.winsorizeAt}`);
   for (const series of ['mean', 'volatility'] as const) {
     if (!(config[series].reference >= 0)) problems.push(`${series} reference must be ≥ 0, was ${config[series].reference}`);
@@ -102,15 +95,29 @@ export function validateDetectorConfig(config: OnlineDetectorConfig): void {
   if (problems.length > 0) throw new RangeError(`online detector config was invalid: ${problems.join('; ')}`);
 }
 
-const decayFor = (halfLife: number): number => Math.pow(0.5, 1 / halfLife);
-const clamp = (value: number, limit: number): number => Math.max(-limit, Math.min(limit, value));
-/** Floor for estimated variances: a series of identical prices must not divide by zero. */
-const VARIANCE_FLOOR = 1e-300;
-/**
- * Var(z² − 1) for independent normal returns: the smallest long-run variance the volatility
- * CUSUM assumes. A noisy estimate below it would only make the detector oversensitive.
- */
-const INDEPENDENT_NORMAL_LONG_RUN_VARIANCE = 2;
+/** Var(z²) for normal z: the smallest square deviation assumed, so a calm window cannot oversensitize. */
+const NORMAL_SQUARE_VARIANCE = 2;
+
+function fitModel(returns: readonly number[], winsorizeAt: number): { model: FittedModel; nextVariance: number } {
+  const mean = returns.reduce((sum, value) => sum + value, 0) / returns.length;
+  const residuals = returns.map((value) => value - mean);
+  const fit = fitGarch11(residuals);
+  // Run the filter over the window to reach today's conditional variance and measure z².
+  let h = fit.unconditionalVariance;
+  let sum = 0;
+  let sumOfSquares = 0;
+  residuals.forEach((residual, index) => {
+    if (index > 0) h = fit.omega + fit.alpha * residuals[index - 1]! ** 2 + fit.beta * h;
+    const z = h > 0 ? Math.max(-winsorizeAt, Math.min(winsorizeAt, residual / Math.sqrt(h))) : 0;
+    sum += z * z;
+    sumOfSquares += z ** 4;
+  });
+  const n = residuals.length;
+  const squareVariance = Math.max(NORMAL_SQUARE_VARIANCE, (sumOfSquares - (sum * sum) / n) / (n - 1));
+  const last = residuals[n - 1]!;
+  const nextVariance = fit.omega + fit.alpha * last * last + fit.beta * h;
+  return { model: { fit, mean, squareDeviation: Math.sqrt(squareVariance) }, nextVariance };
+}
 
 /** Scores one return; returns the next state and at most one alarm (the largest relative excess). */
 export function observeReturn(
@@ -120,44 +127,34 @@ export function observeReturn(
 ): { state: DetectorState; alarm: DetectorAlarm | null } {
   if (!Number.isFinite(value)) throw new RangeError(`return was not a finite number: ${value}`);
   if (state.phase === 'warming-up') {
-    const values = [...state.values, value];
-    if (values.length < config.warmupBars) return { state: { phase: 'warming-up', values }, alarm: null };
-    return { state: startMonitoring(values, config), alarm: null };
+    const returns = [...state.returns, value];
+    if (returns.length < config.warmupBars) return { state: { phase: 'warming-up', returns }, alarm: null };
+    const { model, nextVariance } = fitModel(returns, config.winsorizeAt);
+    return {
+      state: { phase: 'monitoring', model, history: returns, sinceRefit: [], nextVariance, meanUp: 0, meanDown: 0, volatilityUp: 0, volatilityDown: 0 },
+      alarm: null,
+    };
   }
 
-  const slowDeviation = Math.sqrt(state.baselineVariance);
-  const fastDeviation = Math.sqrt(state.fastVariance);
-  const centred = value - state.baselineMean;
-  const z = fastDeviation > 0 ? clamp(centred / fastDeviation, config.winsorizeAt) : 0;
-  const y = slowDeviation > 0 ? clamp(centred / slowDeviation, config.winsorizeAt) : 0;
-  const volatilityIncrement = y * y - 1;
-  const u = volatilityIncrement / Math.sqrt(state.volatilityLongRunVariance);
-
+  const { model } = state;
+  const centred = value - model.mean;
+  const z = state.nextVariance > 0 ? Math.max(-config.winsorizeAt, Math.min(config.winsorizeAt, centred / Math.sqrt(state.nextVariance))) : 0;
+  const u = (z * z - 1) / model.squareDeviation;
   const meanUp = Math.max(0, state.meanUp + z - config.mean.reference);
   const meanDown = Math.max(0, state.meanDown - z - config.mean.reference);
   const volatilityUp = Math.max(0, state.volatilityUp + u - config.volatility.reference);
   const volatilityDown = Math.max(0, state.volatilityDown - u - config.volatility.reference);
 
-  const slowDecay = decayFor(config.baselineHalfLife);
-  const fastDecay = decayFor(config.fastVolatilityHalfLife);
-  const winsorizedSquare = Math.min(centred * centred, config.winsorizeAt ** 2 * state.baselineVariance);
-  const baselineMean = slowDecay * state.baselineMean + (1 - slowDecay) * value;
-  const baselineVariance = Math.max(VARIANCE_FLOOR, slowDecay * state.baselineVariance + (1 - slowDecay) * winsorizedSquare);
-  const fastVariance = Math.max(VARIANCE_FLOOR, fastDecay * state.fastVariance + (1 - fastDecay) * winsorizedSquare);
-
-  let batchSum = state.batchSum + volatilityIncrement;
-  let batchCount = state.batchCount + 1;
-  let volatilityLongRunVariance = state.volatilityLongRunVariance;
-  if (batchCount === config.volatilityBatchBars) {
-    const longRunDecay = decayFor(config.volatilityLongRunHalfLife);
-    volatilityLongRunVariance = Math.max(
-      INDEPENDENT_NORMAL_LONG_RUN_VARIANCE,
-      longRunDecay * volatilityLongRunVariance + (1 - longRunDecay) * ((batchSum * batchSum) / batchCount),
-    );
-    batchSum = 0;
-    batchCount = 0;
+  let next: Extract<DetectorState, { phase: 'monitoring' }>;
+  const sinceRefit = [...state.sinceRefit, value];
+  if (sinceRefit.length >= config.refitEveryBars) {
+    const history = [...state.history, ...sinceRefit].slice(-config.modelBars);
+    const refitted = fitModel(history, config.winsorizeAt);
+    next = { ...state, model: refitted.model, history, sinceRefit: [], nextVariance: refitted.nextVariance, meanUp, meanDown, volatilityUp, volatilityDown };
+  } else {
+    const nextVariance = model.fit.omega + model.fit.alpha * centred * centred + model.fit.beta * state.nextVariance;
+    next = { ...state, sinceRefit, nextVariance, meanUp, meanDown, volatilityUp, volatilityDown };
   }
-  const baselines = { baselineMean, baselineVariance, fastVariance, volatilityLongRunVariance, batchSum, batchCount };
 
   const candidates: DetectorAlarm[] = [];
   const alarmIf = (statistic: number, series: BreakSeries, direction: BreakDirection) => {
@@ -168,51 +165,12 @@ export function observeReturn(
   alarmIf(meanDown, 'mean', 'down');
   alarmIf(volatilityUp, 'volatility', 'up');
   alarmIf(volatilityDown, 'volatility', 'down');
-  if (candidates.length > 0) {
-    const alarm = candidates.reduce((best, candidate) => (candidate.statistic / candidate.threshold > best.statistic / best.threshold ? candidate : best));
-    // Accumulators restart after an alarm, so one change raises one alarm, not one per bar.
-    return { state: { phase: 'monitoring', ...baselines, meanUp: 0, meanDown: 0, volatilityUp: 0, volatilityDown: 0 }, alarm };
-  }
-  return { state: { phase: 'monitoring', ...baselines, meanUp, meanDown, volatilityUp, volatilityDown }, alarm: null };
+  if (candidates.length === 0) return { state: next, alarm: null };
+  const alarm = candidates.reduce((best, candidate) => (candidate.statistic / candidate.threshold > best.statistic / best.threshold ? candidate : best));
+  return { state: { ...next, meanUp: 0, meanDown: 0, volatilityUp: 0, volatilityDown: 0 }, alarm };
 }
 
-function startMonitoring(values: readonly number[], config: OnlineDetectorConfig): DetectorState {
-  const n = values.length;
-  const mean = values.reduce((sum, value) => sum + value, 0) / n;
-  const variance = Math.max(VARIANCE_FLOOR, values.reduce((sum, value) => sum + (value - mean) ** 2, 0) / (n - 1));
-  const fastDecay = decayFor(config.fastVolatilityHalfLife);
-  let fastVariance = variance;
-  const increments: number[] = [];
-  for (const value of values) {
-    const squared = Math.min((value - mean) ** 2 / variance, config.winsorizeAt ** 2);
-    increments.push(squared - 1);
-    fastVariance = fastDecay * fastVariance + (1 - fastDecay) * Math.min((value - mean) ** 2, config.winsorizeAt ** 2 * variance);
-  }
-  // Batch means over the warm-up seed the long-run variance, floored like every later update.
-  const batches = Math.floor(n / config.volatilityBatchBars);
-  let batchSquares = 0;
-  for (let batch = 0; batch < batches; batch += 1) {
-    let sum = 0;
-    for (let index = batch * config.volatilityBatchBars; index < (batch + 1) * config.volatilityBatchBars; index += 1) sum += increments[index]!;
-    batchSquares += (sum * sum) / config.volatilityBatchBars;
-  }
-  const volatilityLongRunVariance = Math.max(INDEPENDENT_NORMAL_LONG_RUN_VARIANCE, batchSquares / batches);
-  return {
-    phase: 'monitoring',
-    baselineMean: mean,
-    baselineVariance: variance,
-    fastVariance: Math.max(VARIANCE_FLOOR, fastVariance),
-    volatilityLongRunVariance,
-    batchSum: 0,
-    batchCount: 0,
-    meanUp: 0,
-    meanDown: 0,
-    volatilityUp: 0,
-    volatilityDown: 0,
-  };
-}
-
-/** After a confirmed break the old baselines describe a regime that ended: estimate new ones. */
+/** After a confirmed break the fitted model describes a regime that ended: start again. */
 export function restartDetector(): DetectorState {
   return initialDetectorState();
 }

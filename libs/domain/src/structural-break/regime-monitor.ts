@@ -16,10 +16,12 @@ export interface RegimeMonitorConfig {
 
 export const DEFAULT_BREAK_CONFIRMATION: BreakConfirmationPolicy = {
   afterBars: 50,
-  lookbackBars: 250,
+  lookbackBars: 200,
   method: 'sup-f',
-  variance: 'hac',
+  variance: 'iid',
   alpha: '0.01',
+  volatilityModel: 'garch',
+  volatilityModelBars: 500,
 };
 
 export const DEFAULT_REGIME_MONITOR_CONFIG: RegimeMonitorConfig = {
@@ -31,13 +33,28 @@ export interface RegimeMonitorState {
   symbol: string;
   detector: DetectorState;
   regime: RegimeState;
-  /** The latest returns, as many as a confirmation window needs. */
-  recentReturns: readonly WindowReturn[];
+  /**
+   * The latest returns a confirmation needs, in two parts so a step copies at most a short tail:
+   * `olderReturns` is rebuilt only when `newerReturns` fills up.
+   */
+  olderReturns: readonly WindowReturn[];
+  newerReturns: readonly WindowReturn[];
   barsSinceSuspicion: number;
 }
 
+const TAIL_LENGTH = 64;
+
 export function createRegimeMonitor(symbol: string): RegimeMonitorState {
-  return { symbol, detector: initialDetectorState(), regime: initialRegimeState(), recentReturns: [], barsSinceSuspicion: 0 };
+  return { symbol, detector: initialDetectorState(), regime: initialRegimeState(), olderReturns: [], newerReturns: [], barsSinceSuspicion: 0 };
+}
+
+/** The returns a confirmation window may draw on, oldest first. */
+export function monitorRecentReturns(state: RegimeMonitorState, config: RegimeMonitorConfig = DEFAULT_REGIME_MONITOR_CONFIG): WindowReturn[] {
+  return [...state.olderReturns, ...state.newerReturns].slice(-returnsToKeep(config));
+}
+
+function returnsToKeep(config: RegimeMonitorConfig): number {
+  return Math.max(config.confirmation.lookbackBars, config.confirmation.volatilityModelBars) + config.confirmation.afterBars + 1;
 }
 
 /** Feeds one bar's return; returns the next state and the regime events it caused. */
@@ -46,8 +63,12 @@ export function stepRegimeMonitor(
   bar: WindowReturn,
   config: RegimeMonitorConfig = DEFAULT_REGIME_MONITOR_CONFIG,
 ): { state: RegimeMonitorState; events: RegimeEvent[] } {
-  const keep = config.confirmation.lookbackBars + config.confirmation.afterBars + 1;
-  const recentReturns = [...state.recentReturns.slice(-(keep - 1)), bar];
+  let olderReturns = state.olderReturns;
+  let newerReturns = [...state.newerReturns, bar];
+  if (newerReturns.length >= TAIL_LENGTH) {
+    olderReturns = [...olderReturns, ...newerReturns].slice(-returnsToKeep(config));
+    newerReturns = [];
+  }
   const observed = observeReturn(state.detector, bar.value, config.detector);
   let detector = observed.state;
   let regime = state.regime;
@@ -62,6 +83,7 @@ export function stepRegimeMonitor(
   if (regime.status === 'suspected') {
     barsSinceSuspicion += 1;
     if (barsSinceSuspicion >= regime.suspicion.confirmation.afterBars) {
+      const recentReturns = monitorRecentReturns({ ...state, olderReturns, newerReturns }, config);
       apply({ type: 'ResolveStructuralBreakSuspicion', symbol: state.symbol, suspicionId: regime.suspicion.suspicionId, recentReturns, at: bar.at });
       // A confirmed break ends the regime the detector's baselines describe.
       if (events.some((event) => event.type === 'StructuralBreakConfirmed')) detector = initialDetectorState();
@@ -77,5 +99,5 @@ export function stepRegimeMonitor(
     });
     barsSinceSuspicion = 0;
   }
-  return { state: { symbol: state.symbol, detector, regime, recentReturns, barsSinceSuspicion }, events };
+  return { state: { symbol: state.symbol, detector, regime, olderReturns, newerReturns, barsSinceSuspicion }, events };
 }

@@ -1,5 +1,6 @@
 import type { BreakConfirmationPolicy, RegimeEvent } from '@tollgate/contracts';
 import { assertNever, deterministicId, DomainError, type Decider } from '@tollgate/kernel';
+import { fitGarch11, garchConditionalVariances } from './garch';
 import { olsCusumTest, SeriesTooShortError } from './ols-cusum';
 import type { RegimeCommand, ResolveStructuralBreakSuspicion, SuspectStructuralBreak, WindowReturn } from './regime.commands';
 import { evolveRegime, initialRegimeState, type RegimeState } from './regime.state';
@@ -52,8 +53,8 @@ function resolve(command: ResolveStructuralBreakSuspicion, state: RegimeState): 
   }
   const suspicion = state.suspicion;
   const policy = suspicion.confirmation;
-  const window = testWindow(command.recentReturns, suspicion.detectedAt, policy);
-  const values = suspicion.series === 'mean' ? window.map((bar) => bar.value) : squaredDeviations(window.map((bar) => bar.value));
+  const { window, modelHistory } = testWindow(command.recentReturns, suspicion.detectedAt, policy);
+  const values = suspicion.series === 'mean' ? window.map((bar) => bar.value) : volatilitySeries(window, modelHistory, policy);
   let outcome: { statistic: number; pValue: number; breakIndex: number };
   try {
     outcome = policy.method === 'sup-f' ? supFTest(values, { variance: policy.variance }) : olsCusumTest(values, { variance: policy.variance });
@@ -83,15 +84,22 @@ function resolve(command: ResolveStructuralBreakSuspicion, state: RegimeState): 
   return [{ type: 'StructuralBreakDismissed', data: resolution }];
 }
 
-/** The lookback bars up to and including the detection bar, then the bars after it. */
-function testWindow(recentReturns: readonly WindowReturn[], detectedAt: string, policy: BreakConfirmationPolicy): WindowReturn[] {
+/**
+ * The lookback bars up to and including the detection bar, then the bars after it; and, for a
+ * volatility model, the longer history before the window it is fitted on.
+ */
+function testWindow(
+  recentReturns: readonly WindowReturn[],
+  detectedAt: string,
+  policy: BreakConfirmationPolicy,
+): { window: WindowReturn[]; modelHistory: WindowReturn[] } {
   const detection = Date.parse(detectedAt);
   for (let index = 1; index < recentReturns.length; index += 1) {
     if (!(Date.parse(recentReturns[index]!.at) > Date.parse(recentReturns[index - 1]!.at))) {
       throw new DomainError('BREAK_WINDOW_NOT_ORDERED', `returns were not in time order at ${recentReturns[index]!.at}`, { at: recentReturns[index]!.at });
     }
   }
-  const before = recentReturns.filter((bar) => Date.parse(bar.at) <= detection).slice(-policy.lookbackBars);
+  const upToDetection = recentReturns.filter((bar) => Date.parse(bar.at) <= detection);
   const after = recentReturns.filter((bar) => Date.parse(bar.at) > detection);
   if (after.length < policy.afterBars) {
     throw new DomainError('BREAK_CONFIRMATION_TOO_EARLY', `only ${after.length} of ${policy.afterBars} bars after the suspicion were available`, {
@@ -99,20 +107,42 @@ function testWindow(recentReturns: readonly WindowReturn[], detectedAt: string, 
       required: policy.afterBars,
     });
   }
-  return [...before, ...after.slice(0, policy.afterBars)];
+  return {
+    window: [...upToDetection.slice(-policy.lookbackBars), ...after.slice(0, policy.afterBars)],
+    modelHistory: upToDetection.slice(-policy.volatilityModelBars),
+  };
 }
 
-/** A break in volatility is a break in the mean of squared deviations from the window's mean. */
-function squaredDeviations(values: number[]): number[] {
-  const mean = values.reduce((sum, value) => sum + value, 0) / values.length;
-  return values.map((value) => (value - mean) ** 2);
+/**
+ * A break in volatility is a break in the mean of squared deviations. With a GARCH model, the
+ * squares are of residuals standardized by the conditional variance of a GARCH(1,1) fitted to the
+ * history before the suspicion and run forward through the window: volatility clustering the
+ * model expects does not count as a break.
+ */
+function volatilitySeries(window: WindowReturn[], modelHistory: WindowReturn[], policy: BreakConfirmationPolicy): number[] {
+  const history = modelHistory;
+  const mean = history.reduce((sum, bar) => sum + bar.value, 0) / history.length;
+  if (policy.volatilityModel === 'none') return window.map((bar) => (bar.value - mean) ** 2);
+  const fit = fitGarch11(history.map((bar) => bar.value - mean));
+  // The model runs from the start of its history to the end of the window, so the window's first
+  // conditional variances carry the history's clustering rather than starting cold.
+  const firstWindowTime = Date.parse(window[0]!.at);
+  const path = [...history.filter((bar) => Date.parse(bar.at) < firstWindowTime), ...window];
+  const variances = garchConditionalVariances(fit, path.map((bar) => bar.value - mean));
+  const offset = path.length - window.length;
+  return window.map((bar, index) => {
+    const variance = variances[offset + index]!;
+    return variance > 0 ? (bar.value - mean) ** 2 / variance : 0;
+  });
 }
 
 function validatePolicy(policy: BreakConfirmationPolicy): void {
   const alpha = Number(policy.alpha);
   if (!(alpha > 0 && alpha < 1)) throw new DomainError('BREAK_POLICY_INVALID', `confirmation alpha must be between 0 and 1, was ${policy.alpha}`);
-  if (!(Number.isInteger(policy.afterBars) && policy.afterBars > 0 && Number.isInteger(policy.lookbackBars) && policy.lookbackBars > 0)) {
-    throw new DomainError('BREAK_POLICY_INVALID', 'confirmation afterBars and lookbackBars must be positive integers');
+  for (const key of ['afterBars', 'lookbackBars', 'volatilityModelBars'] as const) {
+    if (!(Number.isInteger(policy[key]) && policy[key] > 0)) {
+      throw new DomainError('BREAK_POLICY_INVALID', `confirmation ${key} must be a positive integer, was ${policy[key]}`);
+    }
   }
 }
 

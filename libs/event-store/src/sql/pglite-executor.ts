@@ -1,6 +1,6 @@
 import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
+import { dirname, resolve } from 'node:path';
+import type { PGlite } from '@electric-sql/pglite';
 import { Mutex } from './mutex';
 import { transactionOn, type SqlExecutor, type SqlResult, type SqlSession } from './executor';
 
@@ -17,6 +17,38 @@ interface SharedInstance {
 }
 
 const instances = new Map<string, Promise<SharedInstance>>();
+
+type PgliteModule = typeof import('@electric-sql/pglite');
+let pgliteModule: PgliteModule | undefined;
+
+/**
+ * Loads PGlite through Node's own module loader. PGlite's Node build calls import() internally;
+ * inside a vm sandbox (Jest) that needs --experimental-vm-modules, while Node's loader just works.
+ * Outside Jest this is the same module `require` would return.
+ */
+function loadPglite(): PgliteModule {
+  if (!pgliteModule) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const nodeModule = require('node:module') as { _load(request: string, parent: unknown, isMain: boolean): unknown };
+    pgliteModule = nodeModule._load(require.resolve('@electric-sql/pglite'), null, false) as PgliteModule;
+  }
+  return pgliteModule;
+}
+
+/** A PGlite error, re-created in this realm so `instanceof Error` holds and the SQLSTATE survives. */
+export class PgliteError extends Error {
+  override name = 'PgliteError';
+  constructor(message: string, readonly code?: string, readonly constraint?: string, readonly detail?: string) {
+    super(message);
+  }
+}
+
+function localError(error: unknown): Error {
+  if (error instanceof Error) return error;
+  const source = (error ?? {}) as { message?: unknown; code?: unknown; constraint?: unknown; detail?: unknown };
+  const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
+  return new PgliteError(text(source.message) ?? String(error), text(source.code), text(source.constraint), text(source.detail));
+}
 
 export const MEMORY_DATA_DIR = 'memory://';
 
@@ -43,13 +75,14 @@ async function acquireInstance(dataDir: string): Promise<{ key: string; shared: 
 
 async function openInstance(dataDir: string, key: string): Promise<SharedInstance> {
   if (dataDir === MEMORY_DATA_DIR) {
-    return { db: await PGlite.create(MEMORY_DATA_DIR), mutex: new Mutex(), references: 0 };
+    return { db: await loadPglite().PGlite.create(MEMORY_DATA_DIR), mutex: new Mutex(), references: 0 };
   }
-  mkdirSync(key, { recursive: true });
-  const lockFile = join(key, 'tollgate.lock');
+  // Beside the data directory, not in it: PGlite's initdb wants an empty directory.
+  mkdirSync(dirname(key), { recursive: true });
+  const lockFile = `${key}.lock`;
   takeLock(lockFile, key);
   try {
-    const db = await PGlite.create(key);
+    const db = await loadPglite().PGlite.create(key);
     return { db, mutex: new Mutex(), references: 0, lockFile };
   } catch (error) {
     releaseLock(lockFile);
@@ -160,16 +193,28 @@ export class PgliteExecutor implements SqlExecutor {
   }
 
   private async rawQuery<Row>(sql: string, params?: readonly unknown[]): Promise<SqlResult<Row>> {
-    const result = await this.shared.db.query<Row>(sql, params ? [...params] : undefined);
-    return { rows: result.rows, rowCount: Math.max(result.affectedRows ?? 0, result.rows.length) };
+    try {
+      const result = await this.shared.db.query<Row>(sql, params ? [...params] : undefined);
+      return { rows: result.rows, rowCount: Math.max(result.affectedRows ?? 0, result.rows.length) };
+    } catch (error) {
+      throw localError(error);
+    }
   }
 
   private async rawQueryArrays(sql: string, params?: readonly unknown[]): Promise<unknown[][]> {
-    const result = await this.shared.db.query<unknown[]>(sql, params ? [...params] : undefined, { rowMode: 'array' });
-    return result.rows;
+    try {
+      const result = await this.shared.db.query<unknown[]>(sql, params ? [...params] : undefined, { rowMode: 'array' });
+      return result.rows;
+    } catch (error) {
+      throw localError(error);
+    }
   }
 
   private async rawExec(sql: string): Promise<void> {
-    await this.shared.db.exec(sql);
+    try {
+      await this.shared.db.exec(sql);
+    } catch (error) {
+      throw localError(error);
+    }
   }
 }

@@ -94,8 +94,8 @@ export function compileRiskLimits(limits: RiskLimits): CompiledRiskLimits {
     const instrument = (symbol: string): CompiledInstrumentLimits | null => {
       const cached = instruments.get(symbol);
       if (cached !== undefined) return cached;
-      const topLevel = limits.symbols[symbol];
-      const accountLevel = account.symbols[symbol];
+      const topLevel = Object.prototype.hasOwnProperty.call(limits.symbols, symbol) ? limits.symbols[symbol] : undefined;
+      const accountLevel = Object.prototype.hasOwnProperty.call(account.symbols, symbol) ? account.symbols[symbol] : undefined;
       let compiled: CompiledInstrumentLimits | null = null;
       if (limits.instrumentDefaults || topLevel || accountLevel) {
         const merged = { ...(limits.instrumentDefaults ?? {}), ...(topLevel ?? {}), ...(accountLevel ?? {}) };
@@ -126,7 +126,7 @@ export function compileRiskLimits(limits: RiskLimits): CompiledRiskLimits {
   }
   return {
     source: limits,
-    sectorOf: (symbol) => limits.sectors[symbol] ?? null,
+    sectorOf: (symbol) => (Object.prototype.hasOwnProperty.call(limits.sectors, symbol) ? (limits.sectors[symbol] ?? null) : null),
     account: (accountId) => accounts.get(accountId) ?? null,
   };
 }

@@ -53,6 +53,13 @@ describe('default deny and fail closed', () => {
     expect(decision.alerts.map((alert) => alert.code)).toEqual(['STALE_MARKET_DATA']);
   });
 
+  it('fails closed on a crossed reference quote, and alerts', () => {
+    const snapshot = snapshotWith({ referencePrices: { AAPL: { mid: '100', bid: '100.02', ask: '99.98', at: T0 } } });
+    const decision = engine.check(order(), snapshot);
+    expect(decision).toMatchObject({ verdict: 'deny', message: 'MARKET_DATA_CROSSED: symbol=AAPL, bid=100.02, ask=99.98' });
+    expect(decision.alerts.map((alert) => alert.code)).toEqual(['MARKET_DATA_CROSSED']);
+  });
+
   it('fails closed when buying power or equity is unknown (unknown is not zero)', () => {
     expect(reasonsOf(engine.check(order(), snapshotWith({ buyingPower: null })))).toContain('ACCOUNT_STATE_UNKNOWN');
     expect(engine.check(order(), snapshotWith({ equity: null }))).toMatchObject({ verdict: 'deny', message: `ACCOUNT_STATE_UNKNOWN: account=${ACCOUNT}, field=equity` });

@@ -95,7 +95,7 @@ export class PreTradeRiskEngine {
     gateReasons(context, reasons);
 
     // Fail closed: no reference, or a stale one, and nothing can be valued or collared.
-    const reference = snapshot.referencePrices.get(request.symbol);
+    const reference = snapshot.referencePrice(request.symbol);
     if (!reference) {
       reasons.push(denial('REFERENCE_PRICE_MISSING', { symbol: request.symbol }));
       return this.conclude(context, reasons);
@@ -103,6 +103,10 @@ export class PreTradeRiskEngine {
     const ageMs = context.atMs - reference.atMs;
     if (ageMs > instrument.collar.maxReferenceAgeMs) {
       reasons.push(denial('STALE_MARKET_DATA', { symbol: request.symbol, ageMs: String(ageMs), maxAgeMs: String(instrument.collar.maxReferenceAgeMs) }));
+      return this.conclude(context, reasons);
+    }
+    if (reference.bid && reference.ask && reference.bid.greaterThan(reference.ask)) {
+      reasons.push(denial('MARKET_DATA_CROSSED', { symbol: request.symbol, bid: reference.bid.toFixed(), ask: reference.ask.toFixed() }));
       return this.conclude(context, reasons);
     }
     const valuationPrice = (carriesLimitPrice(request.type) ? context.limitPrice : request.type === 'stop' ? context.stopPrice : null) ?? reference.mid;
@@ -160,9 +164,12 @@ function isPositiveDecimal(value: DecimalInput | null | undefined): boolean {
   return dec(value).greaterThan(0);
 }
 
+const SYMBOL_PATTERN = /^[A-Z][A-Z0-9.]{0,9}$/;
+
 /** A malformed request is denied, naming the field, before any limit is looked at. */
 function invalidField(request: OrderCheckRequest, snapshot: RiskSnapshot): DenialReason | null {
   if (request.accountId !== snapshot.accountId) return denial('ORDER_INVALID', { field: 'accountId', problem: `the snapshot is for account ${snapshot.accountId}` });
+  if (!SYMBOL_PATTERN.test(request.symbol)) return denial('ORDER_INVALID', { field: 'symbol', problem: 'must be an upper-case ticker like "AAPL"' });
   if (!isPositiveDecimal(request.quantity)) return denial('ORDER_INVALID', { field: 'quantity', problem: 'must be a positive decimal' });
   if (carriesLimitPrice(request.type) && !isPositiveDecimal(request.limitPrice)) {
     return denial('ORDER_INVALID', { field: 'limitPrice', problem: `a ${request.type} order needs a positive limit price` });

@@ -1,6 +1,7 @@
 import { denial, type DenialReason } from '@tollgate/contracts';
 import { scopesOfOrder } from '../scope';
 import type { CheckContext } from './check-context';
+import { ownEntry } from './snapshot';
 
 const RESTRICTIVENESS = { ACTIVE: 0, REDUCING: 1, HALTED: 2 } as const;
 
@@ -22,14 +23,14 @@ export function gateReasons(context: CheckContext, reasons: DenialReason[]): voi
   const accountScope = `account:${request.accountId}`;
   let strictest: { scope: string; status: 'ACTIVE' | 'REDUCING' | 'HALTED'; cause: string } = { scope: accountScope, status: 'ACTIVE', cause: '' };
   for (const scope of request.strategy ? [accountScope, `strategy:${request.strategy}`] : [accountScope]) {
-    const state = snapshot.tradingStates[scope];
+    const state = ownEntry(snapshot.tradingStates, scope);
     if (state && RESTRICTIVENESS[state.status] > RESTRICTIVENESS[strictest.status]) strictest = { scope, status: state.status, cause: state.cause };
   }
   if (strictest.status === 'HALTED' && !context.emergencyExit) reasons.push(denial('TRADING_HALTED', { scope: strictest.scope, cause: strictest.cause }));
   if (strictest.status === 'REDUCING' && !context.reducing) reasons.push(denial('TRADING_REDUCING_ONLY', { scope: strictest.scope, cause: strictest.cause }));
 
   // C6: a strategy the repeated-execution throttle disabled may still reduce.
-  const disabled = request.strategy ? snapshot.disabledStrategies[request.strategy] : undefined;
+  const disabled = request.strategy ? ownEntry(snapshot.disabledStrategies, request.strategy) : undefined;
   if (disabled && !context.reducing) reasons.push(denial('STRATEGY_DISABLED', { strategy: request.strategy!, cause: disabled.cause }));
 
   // C17: a halted venue takes nothing, reducing or not; retrying into a halt is a storm.

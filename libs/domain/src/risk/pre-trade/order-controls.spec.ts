@@ -1,9 +1,10 @@
-import { dec } from '@tollgate/kernel';
+import fc from 'fast-check';
+import { dec, ZERO } from '@tollgate/kernel';
 import { ACCOUNT, accountOf, at, limitsDocument, order, snapshotWith, T0 } from '../risk.fixtures';
 import { RiskActivityLog } from './activity-log';
 import { PreTradeRiskEngine, type RiskDecision } from './engine';
 import type { OrderCheckRequest } from './request';
-import type { RiskSnapshot } from './snapshot';
+import type { RiskSnapshot, WorkingOrderInput } from './snapshot';
 
 const engine = new PreTradeRiskEngine();
 
@@ -14,7 +15,7 @@ function codes(decision: RiskDecision): string[] {
 /** What the risk service does after an allow: record the order in the activity log. */
 function checkAndRecord(request: OrderCheckRequest, snapshot: RiskSnapshot): RiskDecision {
   const decision = engine.check(request, snapshot);
-  if (decision.verdict === 'allow' && request.action !== 'cancel') {
+  if (decision.verdict === 'allow') {
     snapshot.activity.recordAccepted({
       action: request.action,
       clientOrderId: request.clientOrderId,
@@ -253,5 +254,26 @@ describe('C15 order-flow conservation', () => {
   it('re-sends only the remainder after a partial fill and an exchange cancel', () => {
     const snapshot = snapshotWith({ intentFills: { parent: '400' } });
     expect(codes(engine.check(order({ intentId: 'parent', intentQuantity: '1000', quantity: '1000' }), snapshot))).toContain('CHILD_QUANTITY_EXCEEDS_PARENT');
+  });
+});
+
+describe('C15 order-flow conservation (property)', () => {
+  it('never lets the allowed children of an intent add up to more than the parent, whatever is asked', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 5_000 }), fc.array(fc.integer({ min: 1, max: 2_000 }), { minLength: 1, maxLength: 30 }), (parent, children) => {
+        const working: WorkingOrderInput[] = [];
+        let allowed = ZERO;
+        for (const [index, quantity] of children.entries()) {
+          const snapshot = snapshotWith({ workingOrders: working, limits: withInstrument((defaults) => (defaults.maxOrderQuantity = '100000')) });
+          const decision = engine.check(order({ intentId: 'parent', intentQuantity: String(parent), clientOrderId: `child-${index}`, quantity: String(quantity), limitPrice: '100' }), snapshot);
+          if (decision.verdict === 'allow') {
+            allowed = allowed.plus(quantity);
+            working.push({ clientOrderId: `child-${index}`, intentId: 'parent', strategy: 'momentum', symbol: 'AAPL', side: 'buy', type: 'limit', remainingQuantity: String(quantity), limitPrice: '100' });
+          }
+        }
+        expect(allowed.lessThanOrEqualTo(parent)).toBe(true);
+      }),
+      { numRuns: 50 },
+    );
   });
 });

@@ -2,6 +2,7 @@ import { Decimal, ZERO } from '@tollgate/kernel';
 import { denial, type DenialReason } from '@tollgate/contracts';
 import { contentKeyOf, sliceKeyOf } from './activity-log';
 import type { PricedCheckContext } from './check-context';
+import { ownEntry } from './snapshot';
 
 const ONE_SECOND_MS = 1_000;
 const ONE_MINUTE_MS = 60_000;
@@ -22,7 +23,7 @@ export function orderReasons(context: PricedCheckContext, reasons: DenialReason[
   // C3: collar around the last mid, the wider of percent and ticks (a percentage of a cheap stock can be under a tick).
   if (context.limitPrice) {
     const mid = context.reference.mid;
-    const tickSize = snapshot.tickSizes.get(request.symbol);
+    const tickSize = snapshot.tickSize(request.symbol);
     const percentBand = mid.times(instrument.collar.fraction);
     const band = tickSize && instrument.collar.ticks > 0 ? Decimal.max(percentBand, tickSize.times(instrument.collar.ticks)) : percentBand;
     const low = mid.minus(band);
@@ -117,7 +118,7 @@ export function orderReasons(context: PricedCheckContext, reasons: DenialReason[
   // Short sale: declared, or a sell that would take the position below zero if every working sell filled.
   const shortSale = request.side === 'sell_short' || (context.direction === 'sell' && context.position.minus(context.workingSell).minus(quantity).isNegative());
   if (shortSale) {
-    if (!(snapshot.instruments[request.symbol]?.shortable ?? false)) reasons.push(denial('SHORT_SALE_NOT_PERMITTED', { symbol: request.symbol, reason: 'not_shortable' }));
+    if (!(ownEntry(snapshot.instruments, request.symbol)?.shortable ?? false)) reasons.push(denial('SHORT_SALE_NOT_PERMITTED', { symbol: request.symbol, reason: 'not_shortable' }));
     else if (!account.shortSalePermitted) reasons.push(denial('SHORT_SALE_NOT_PERMITTED', { symbol: request.symbol, reason: 'no_permission' }));
   }
 
@@ -129,7 +130,7 @@ export function orderReasons(context: PricedCheckContext, reasons: DenialReason[
       let reserved = snapshot.totals.reservedBuyingPower;
       const replaced = context.replaced;
       if (replaced && (replaced.side === 'buy' || replaced.side === 'sell_short')) {
-        const price = replaced.limitPrice ?? snapshot.referencePrices.get(replaced.symbol)?.mid ?? replaced.stopPrice;
+        const price = replaced.limitPrice ?? snapshot.referencePrice(replaced.symbol)?.mid ?? replaced.stopPrice;
         if (price) reserved = reserved.minus(replaced.remainingQuantity.times(price));
       }
       const required = reserved.plus(context.notional);

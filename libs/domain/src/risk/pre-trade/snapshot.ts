@@ -156,9 +156,11 @@ export class RiskSnapshot {
   readonly workingById = new Map<string, WorkingOrder>();
   readonly intentWorking = new Map<string, Decimal>();
   readonly intentFilled = new Map<string, Decimal>();
-  readonly referencePrices = new Map<string, ReferencePrice>();
   readonly instruments: Readonly<Record<string, InstrumentInfoInput>>;
-  readonly tickSizes = new Map<string, Decimal>();
+  // Parsed on first use: the market-data universe can be far larger than what one account holds.
+  private readonly referenceInputs: Readonly<Record<string, ReferencePriceInput>>;
+  private readonly parsedReferences = new Map<string, ReferencePrice | null>();
+  private readonly parsedTickSizes = new Map<string, Decimal | null>();
   readonly tradingStates: Readonly<Record<string, TradingStateView>>;
   readonly killSwitches: ReadonlySet<string>;
   readonly disabledStrategies: Readonly<Record<string, { cause: string }>>;
@@ -188,17 +190,7 @@ export class RiskSnapshot {
     for (const override of input.overrides ?? []) {
       if (override.status !== 'none') this.overrides.set(override.request.overrideId, override);
     }
-    for (const [symbol, info] of Object.entries(input.instruments)) {
-      if (info.tickSize) this.tickSizes.set(symbol, dec(info.tickSize, `instruments.${symbol}.tickSize`));
-    }
-    for (const [symbol, reference] of Object.entries(input.referencePrices)) {
-      this.referencePrices.set(symbol, {
-        mid: dec(reference.mid, `referencePrices.${symbol}.mid`),
-        bid: reference.bid ? dec(reference.bid, `referencePrices.${symbol}.bid`) : null,
-        ask: reference.ask ? dec(reference.ask, `referencePrices.${symbol}.ask`) : null,
-        atMs: typeof reference.at === 'string' ? Date.parse(reference.at) : reference.at.getTime(),
-      });
-    }
+    this.referenceInputs = input.referencePrices;
     for (const [intentId, filled] of Object.entries(input.intentFills ?? {})) this.intentFilled.set(intentId, dec(filled, `intentFills.${intentId}`));
 
     const fallbackValuation = new Map<string, Decimal>();
@@ -234,7 +226,7 @@ export class RiskSnapshot {
         else book.lowestOwnAsk = better(book.lowestOwnAsk, resting, 'sell');
       }
       if (order.side === 'buy' || order.side === 'sell_short') {
-        const reservationPrice = order.limitPrice ?? this.referencePrices.get(order.symbol)?.mid ?? order.stopPrice;
+        const reservationPrice = order.limitPrice ?? this.referencePrice(order.symbol)?.mid ?? order.stopPrice;
         // An opening order nothing can value reserves nothing we can compute; the symbol is then unvalued and fails closed.
         if (reservationPrice) reservedBuyingPower = reservedBuyingPower.plus(order.remainingQuantity.times(reservationPrice));
       }
@@ -247,7 +239,7 @@ export class RiskSnapshot {
     const sectors = new Map<string, Decimal>();
     const unvalued: string[] = [];
     for (const book of this.books.values()) {
-      book.valuation = this.referencePrices.get(book.symbol)?.mid ?? fallbackValuation.get(book.symbol) ?? null;
+      book.valuation = this.referencePrice(book.symbol)?.mid ?? fallbackValuation.get(book.symbol) ?? null;
       const worst = worstCase(book.position, book.workingBuy, book.workingSell, book.valuation);
       this.worst.set(book.symbol, worst);
       if (worst.open) openPositions += 1;
@@ -262,6 +254,34 @@ export class RiskSnapshot {
       if (sector) sectors.set(sector, (sectors.get(sector) ?? ZERO).plus(worst.notional));
     }
     this.totals = { gross, netHigh, netLow, openPositions, sectors, reservedBuyingPower, openOrders: this.workingById.size, unvalued };
+  }
+
+  /** The symbol's last reference price, or null when none is known. */
+  referencePrice(symbol: string): ReferencePrice | null {
+    let reference = this.parsedReferences.get(symbol);
+    if (reference === undefined) {
+      const input = ownEntry(this.referenceInputs, symbol);
+      reference = input
+        ? {
+            mid: dec(input.mid, `referencePrices.${symbol}.mid`),
+            bid: input.bid ? dec(input.bid, `referencePrices.${symbol}.bid`) : null,
+            ask: input.ask ? dec(input.ask, `referencePrices.${symbol}.ask`) : null,
+            atMs: typeof input.at === 'string' ? Date.parse(input.at) : input.at.getTime(),
+          }
+        : null;
+      this.parsedReferences.set(symbol, reference);
+    }
+    return reference;
+  }
+
+  tickSize(symbol: string): Decimal | null {
+    let tick = this.parsedTickSizes.get(symbol);
+    if (tick === undefined) {
+      const info = ownEntry(this.instruments, symbol);
+      tick = info?.tickSize ? dec(info.tickSize, `instruments.${symbol}.tickSize`) : null;
+      this.parsedTickSizes.set(symbol, tick);
+    }
+    return tick;
   }
 
   private bookFor(symbol: string): SymbolBook {
@@ -280,6 +300,11 @@ function better(current: OwnRestingOrder | null, candidate: OwnRestingOrder, dir
   if (candidate.price === null) return candidate;
   if (direction === 'buy') return candidate.price.greaterThan(current.price) ? candidate : current;
   return candidate.price.lessThan(current.price) ? candidate : current;
+}
+
+/** A record's own entry only, so a key like `constructor` never reads the prototype. */
+export function ownEntry<Value>(record: Readonly<Record<string, Value>>, key: string): Value | undefined {
+  return Object.prototype.hasOwnProperty.call(record, key) ? record[key] : undefined;
 }
 
 export function createRiskSnapshot(input: RiskSnapshotInput): RiskSnapshot {

@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto';
 
 /**
  * A seeded pseudo-random source (sfc32, 128-bit state), so a simulation is the same on every run for
- * a seed. Independent streams are derived by name (`SeededRandom.derive(seed, 'AAPL')`), so adding a
+ * a seed. Independent streams are derived by name (`SeededRandomStream.derive(seed, 'AAPL')`), so adding a
  * symbol does not change the paths of the others.
  */
-export class SeededRandom {
+export class SeededRandomStream {
   private a: number;
   private b: number;
   private c: number;
@@ -19,9 +19,9 @@ export class SeededRandom {
   }
 
   /** A stream identified by a seed and a name; the state is SHA-256 of both. */
-  static derive(seed: number, name: string): SeededRandom {
+  static derive(seed: number, name: string): SeededRandomStream {
     const digest = createHash('sha256').update(`${seed}\u001f${name}`).digest();
-    return new SeededRandom([digest.readUInt32LE(0), digest.readUInt32LE(4), digest.readUInt32LE(8), digest.readUInt32LE(12)]);
+    return new SeededRandomStream([digest.readUInt32LE(0), digest.readUInt32LE(4), digest.readUInt32LE(8), digest.readUInt32LE(12)]);
   }
 
   nextUint32(): number {

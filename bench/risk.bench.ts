@@ -1,0 +1,215 @@
+import { dec } from '@tollgate/kernel';
+import {
+  compileRiskLimits,
+  createRiskSnapshot,
+  parseRiskLimits,
+  PreTradeRiskEngine,
+  RiskActivityLog,
+  type OrderCheckRequest,
+  type RiskSnapshot,
+  type RiskSnapshotInput,
+} from '@tollgate/domain/risk';
+import { percentile, type BenchFigure, type BenchSuite } from './harness';
+
+/**
+ * Pre-trade check latency, in process, against a snapshot holding 50 positions and 100 working
+ * orders, beside the same check against an empty account in the same run. The issue's target is
+ * p99 ≤ 1 ms. A second figure rebuilds the snapshot for every check: the cost when the account's
+ * state changes between every two orders.
+ */
+const ACCOUNT = 'BENCH';
+const AT = new Date('2026-03-02T15:00:00.000Z');
+const SYMBOLS = Array.from({ length: 60 }, (_, index) => `S${String(index).padStart(3, '0')}`);
+const SECTORS = ['technology', 'energy', 'health', 'financials', 'industrials'];
+
+function limits() {
+  return compileRiskLimits(
+    parseRiskLimits({
+      schemaVersion: 1,
+      instrumentDefaults: {
+        maxOrderQuantity: '10000',
+        maxOrderNotional: '1000000',
+        maxPositionQuantity: '100000',
+        maxSymbolNotional: '5000000',
+        collar: { percent: '5', ticks: 2, maxReferenceAgeMs: 5_000 },
+      },
+      sectors: Object.fromEntries(SYMBOLS.map((symbol, index) => [symbol, SECTORS[index % SECTORS.length]!])),
+      accounts: {
+        [ACCOUNT]: {
+          modes: { SIMULATED: { strategies: '*', symbols: '*', maxSymbols: 200, manualOrders: true } },
+          restrictedSymbols: ['ZZZ'],
+          shortSale: { permitted: true },
+          exposure: {
+            maxGrossNotional: '1000000000',
+            maxNetNotional: '1000000000',
+            maxPositions: 500,
+            maxPositionShareOfEquity: '0.5',
+            sectors: Object.fromEntries(SECTORS.map((sector) => [sector, '500000000'])),
+          },
+          throttles: {
+            submits: { perSecond: 1_000_000, perMinute: 10_000_000 },
+            replaces: { perSecond: 1_000_000, perMinute: 10_000_000 },
+            maxOpenOrders: 10_000,
+            duplicateWindowMs: 1_000,
+            cumulativeWindowMs: 60_000,
+            repeatedExecution: { maxFills: 20, windowMs: 60_000 },
+          },
+          breakers: { dailyLoss: { maxLoss: '50000', action: 'HALTED' } },
+        },
+      },
+    }),
+  );
+}
+
+function snapshotInput(positions: number, workingOrders: number, activity: RiskActivityLog): RiskSnapshotInput {
+  const compiled = limits();
+  return {
+    accountId: ACCOUNT,
+    mode: 'SIMULATED',
+    limits: compiled,
+    equity: '50000000',
+    buyingPower: '100000000',
+    positions: Array.from({ length: positions }, (_, index) => ({ symbol: SYMBOLS[index]!, quantity: String(index % 2 === 0 ? 100 + index : -(50 + index)) })),
+    workingOrders: Array.from({ length: workingOrders }, (_, index) => ({
+      clientOrderId: `working-${index}`,
+      intentId: `intent-${index % 40}`,
+      strategy: `strategy-${index % 3}`,
+      symbol: SYMBOLS[(index * 7) % SYMBOLS.length]!,
+      side: index % 2 === 0 ? ('buy' as const) : ('sell' as const),
+      type: 'limit' as const,
+      remainingQuantity: String(10 + (index % 17)),
+      limitPrice: index % 2 === 0 ? '95.5' : '104.5',
+    })),
+    referencePrices: Object.fromEntries(SYMBOLS.map((symbol, index) => [symbol, { mid: midOf(index), at: AT }])),
+    instruments: Object.fromEntries(SYMBOLS.map((symbol) => [symbol, { tickSize: '0.01', shortable: true }])),
+    tradingStates: { 'strategy:strategy-9': { status: 'HALTED', cause: 'operator' } },
+    killSwitches: ['strategy:strategy-8'],
+    disabledStrategies: {},
+    venueHalts: { market: false, symbols: ['S059'] },
+    activity,
+  };
+}
+
+function activityWithHistory(): RiskActivityLog {
+  const activity = new RiskActivityLog();
+  for (let index = 0; index < 200; index += 1) {
+    activity.recordAccepted({
+      action: 'submit',
+      clientOrderId: `past-${index}`,
+      strategy: `strategy-${index % 3}`,
+      symbol: SYMBOLS[index % SYMBOLS.length]!,
+      side: 'buy',
+      type: 'limit',
+      quantity: dec('5'),
+      limitPrice: dec('100'),
+      stopPrice: null,
+      at: new Date(AT.getTime() - 30_000 + index * 100),
+    });
+  }
+  return activity;
+}
+
+/** Mids stay between our working bids (95.5) and asks (104.5), so the bench orders never self-match. */
+function midOf(symbolIndex: number): string {
+  return String(100 + (symbolIndex % 4));
+}
+
+function request(index: number): OrderCheckRequest {
+  const symbolIndex = (index * 11) % 50;
+  return {
+    action: 'submit',
+    accountId: ACCOUNT,
+    strategy: `strategy-${index % 3}`,
+    intentId: `bench-intent-${index}`,
+    clientOrderId: `bench-${index}`,
+    symbol: SYMBOLS[symbolIndex]!,
+    side: index % 2 === 0 ? 'buy' : 'sell',
+    type: 'limit',
+    quantity: String(1 + (index % 50)),
+    limitPrice: midOf(symbolIndex),
+    origin: 'strategy',
+    autoApproved: false,
+    at: AT,
+  };
+}
+
+function timeChecks(engine: PreTradeRiskEngine, snapshots: { empty: RiskSnapshot; loaded: RiskSnapshot }, iterations: number): { empty: number[]; loaded: number[] } {
+  const empty: number[] = [];
+  const loaded: number[] = [];
+  for (let index = 0; index < iterations; index += 1) {
+    // Interleaved, so a noisy moment on the machine hits both series alike.
+    const order = request(index);
+    let start = process.hrtime.bigint();
+    const emptyDecision = engine.check(order, snapshots.empty);
+    empty.push(Number(process.hrtime.bigint() - start) / 1e6);
+    start = process.hrtime.bigint();
+    const loadedDecision = engine.check(order, snapshots.loaded);
+    loaded.push(Number(process.hrtime.bigint() - start) / 1e6);
+    if (emptyDecision.verdict !== 'allow' || loadedDecision.verdict !== 'allow') {
+      const denied = emptyDecision.verdict === 'deny' ? emptyDecision : loadedDecision;
+      throw new Error(`bench order ${order.clientOrderId} was denied (${denied.verdict === 'deny' ? denied.message : ''}); the bench measures the full path of an allowed order`);
+    }
+  }
+  return { empty, loaded };
+}
+
+export const suite: BenchSuite = {
+  name: 'risk',
+  async run({ quick, progress }) {
+    const engine = new PreTradeRiskEngine();
+    const snapshots = {
+      empty: createRiskSnapshot(snapshotInput(0, 0, new RiskActivityLog())),
+      loaded: createRiskSnapshot(snapshotInput(50, 100, activityWithHistory())),
+    };
+    const iterations = quick ? 5_000 : 50_000;
+    progress('warming up');
+    timeChecks(engine, snapshots, quick ? 2_000 : 10_000);
+    progress(`timing ${iterations} checks against each snapshot`);
+    const { empty, loaded } = timeChecks(engine, snapshots, iterations);
+
+    progress('timing snapshot rebuild + check');
+    const rebuildIterations = quick ? 500 : 5_000;
+    const activity = activityWithHistory();
+    const input = snapshotInput(50, 100, activity);
+    const rebuild: number[] = [];
+    for (let index = 0; index < rebuildIterations; index += 1) {
+      const start = process.hrtime.bigint();
+      engine.check(request(index), createRiskSnapshot(input));
+      rebuild.push(Number(process.hrtime.bigint() - start) / 1e6);
+    }
+
+    const emptyP99 = percentile(empty, 99);
+    const figures: BenchFigure[] = [
+      {
+        name: 'pre-trade check p99, 50 positions + 100 working orders',
+        value: percentile(loaded, 99),
+        unit: 'ms',
+        baseline: { name: 'empty account check p99', value: emptyP99 },
+        higherIsBetter: false,
+        target: { valueAtMost: 1 },
+      },
+      {
+        name: 'pre-trade check p50, 50 positions + 100 working orders',
+        value: percentile(loaded, 50),
+        unit: 'ms',
+        baseline: { name: 'empty account check p50', value: percentile(empty, 50) },
+        higherIsBetter: false,
+      },
+      {
+        name: 'snapshot rebuild + check p50, 50 positions + 100 working orders',
+        value: percentile(rebuild, 50),
+        unit: 'ms',
+        baseline: { name: 'empty account check p50', value: percentile(empty, 50) },
+        higherIsBetter: false,
+      },
+      {
+        name: 'snapshot rebuild + check p99, 50 positions + 100 working orders',
+        value: percentile(rebuild, 99),
+        unit: 'ms',
+        baseline: { name: 'empty account check p99', value: emptyP99 },
+        higherIsBetter: false,
+      },
+    ];
+    return figures;
+  },
+};

@@ -1,0 +1,2 @@
+export * from './fill-quality';
+export * from './chase';

@@ -1,0 +1,84 @@
+/**
+ * Shared by the event-store contract suites (*.int.spec.ts): every suite runs once per backend,
+ * each on a fresh database (PostgreSQL: a new database; PGlite: a new data directory).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { allEventDefinitions, decimalString, defineEvent, EventRegistry, type EventInput } from '@tollgate/contracts';
+// Test-only dependency on the shared test servers; platform code never imports it.
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import { createTestDatabase } from '@tollgate/testing';
+import { createEventStore, type CreateEventStoreOptions } from './create-event-store';
+import type { SqlEventStore } from './sql-event-store';
+
+export const ContractFill = defineEvent(
+  'ContractTestFill',
+  1,
+  z
+    .object({
+      orderId: z.string().min(1),
+      symbol: z.string().min(1),
+      quantity: decimalString,
+      price: decimalString,
+    })
+    .strict(),
+);
+
+export function contractRegistry(): EventRegistry {
+  return new EventRegistry([...allEventDefinitions, ContractFill]);
+}
+
+export interface BackendFixture {
+  name: 'postgres' | 'pglite';
+  /** Opens a store on this fixture's database (several may be open at once). */
+  open(options?: Partial<CreateEventStoreOptions>): Promise<SqlEventStore>;
+  /** PostgreSQL only: the database URL, for superuser tampering. */
+  url?: string;
+  cleanup(): Promise<void>;
+}
+
+export type BackendName = BackendFixture['name'];
+export const BACKENDS: BackendName[] = ['postgres', 'pglite'];
+
+export async function openBackend(name: BackendName): Promise<BackendFixture> {
+  const registry = contractRegistry();
+  if (name === 'postgres') {
+    const database = await createTestDatabase('event_store');
+    return {
+      name,
+      url: database.url,
+      open: (options = {}) => createEventStore({ databaseUrl: database.url, registry, ...options }),
+      cleanup: () => database.drop(),
+    };
+  }
+  const directory = mkdtempSync(join(tmpdir(), 'tollgate-event-store-'));
+  return {
+    name,
+    open: (options = {}) => createEventStore({ dataDir: directory, registry, ...options }),
+    cleanup: async () => rmSync(directory, { recursive: true, force: true }),
+  };
+}
+
+export const testMetadata = { correlationId: 'corr-1', causationId: null, actor: 'user:test' };
+
+export function note(text: string, id: string = randomUUID()): EventInput {
+  return { id, type: 'OperatorNote', data: { text }, metadata: testMetadata, occurredAt: '2026-01-02T14:30:00.000Z' };
+}
+
+export function fill(quantity: string, price: string, id: string = randomUUID()): EventInput {
+  return {
+    id,
+    type: 'ContractTestFill',
+    data: { orderId: 'order-1', symbol: 'AAPL', quantity, price },
+    metadata: testMetadata,
+    occurredAt: '2026-01-02T14:30:00.123Z',
+  };
+}
+
+/** A stream id unique to one test. */
+export function streamOf(category = 'test'): string {
+  return `${category}-${randomUUID().slice(0, 8)}`;
+}
