@@ -5,7 +5,7 @@ const tseslint = require('typescript-eslint');
 const infrastructure = ['@nestjs/*', 'typeorm', 'typeorm-pglite', 'pg', 'pg-*', 'nats', '@nats-io/*', '@opentelemetry/*', '@electric-sql/*', 'ws', 'express', 'pino'];
 
 module.exports = tseslint.config(
-  { ignores: ['**/*.js', 'node_modules/', 'dist/', '.tollgate/', 'coverage/', 'docs/'] },
+  { ignores: ['**/*.js', 'tmp/', 'node_modules/', 'dist/', '.tollgate/', 'coverage/', 'docs/'] },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],

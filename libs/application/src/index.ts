@@ -1,2 +1,5 @@
 export * from './command-handler';
 export * from './runtime-config';
+export * from './market-clock';
+export * from './instruments';
+export * from './parse-input';

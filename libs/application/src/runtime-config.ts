@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ValidationError } from '@tollgate/kernel';
-import { describeIssues, tradingMode } from '@tollgate/contracts';
+import { describeIssues, simulatedFillModel, tradingMode } from '@tollgate/contracts';
 
 /**
  * What a Tollgate process is told at start: from the environment, overridden by CLI flags.
@@ -22,12 +22,19 @@ export const runtimeConfigSchema = z
     symbols: z.array(z.string().regex(/^[A-Z][A-Z0-9.]{0,9}$/)).min(1).default(['SPY', 'QQQ', 'AAPL', 'MSFT']),
     /** Market-data source: `synthetic` or a CSV file of bars or quotes. */
     marketData: z.string().default('synthetic'),
-    /** Replay speed multiplier for CSV and synthetic time (1 = recorded speed). */
-    speed: z.number().positive().default(60),
+    /** Replay speed multiplier for CSV and synthetic time (1 = recorded speed), or `max`: as fast as it goes. */
+    speed: z.union([z.number().positive(), z.literal('max')]).default(60),
     httpPort: z.number().int().min(0).max(65535).default(8080),
     autoMode: z.boolean().default(false),
     /** Broker sandbox or Alpaca endpoint for SANDBOX_PAPER / LIVE. */
     brokerBaseUrl: z.string().url().optional(),
+    /**
+     * Whether execution must ask the risk service before sending. Unset: required when a risk service is
+     * registered, and in every mode but SIMULATED. `absent` is refused outside SIMULATED.
+     */
+    riskService: z.enum(['required', 'absent']).optional(),
+    /** Settings of the simulated exchange's fill model that differ from its defaults (used when it opens its account). */
+    simulatedFillModel: simulatedFillModel.partial().default({}),
   })
   .strict();
 
@@ -48,6 +55,9 @@ export function loadRuntimeConfig(overrides: RuntimeConfigInput = {}, env: NodeJ
     marketData: nonEmpty(env.TOLLGATE_MARKET_DATA),
     httpPort: env.TOLLGATE_HTTP_PORT === undefined ? undefined : Number(env.TOLLGATE_HTTP_PORT),
     brokerBaseUrl: nonEmpty(env.APCA_API_BASE_URL),
+    riskService: nonEmpty(env.TOLLGATE_RISK_SERVICE),
+    simulatedFillModel: jsonOf(env.TOLLGATE_SIM_FILL_MODEL, 'TOLLGATE_SIM_FILL_MODEL'),
+    speed: env.TOLLGATE_SPEED === undefined ? undefined : env.TOLLGATE_SPEED === 'max' ? 'max' : Number(env.TOLLGATE_SPEED),
   };
   const merged = { ...stripUndefined(fromEnv), ...stripUndefined(overrides as Record<string, unknown>) };
   const parsed = runtimeConfigSchema.safeParse(merged);
@@ -57,6 +67,16 @@ export function loadRuntimeConfig(overrides: RuntimeConfigInput = {}, env: NodeJ
 
 function nonEmpty(value: string | undefined): string | undefined {
   return value && value.trim() !== '' ? value.trim() : undefined;
+}
+
+function jsonOf(value: string | undefined, name: string): unknown {
+  const text = nonEmpty(value);
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new ValidationError('configuration', [`${name}: was not JSON (${(error as Error).message})`]);
+  }
 }
 
 function stripUndefined(record: Record<string, unknown>): Record<string, unknown> {

@@ -11,3 +11,4 @@ export {
   type Environment,
 } from './credentials';
 export { checkBrokerConfiguration, type BrokerConfigurationCheck, type BrokerTarget, type TradingMode } from './configuration-check';
+export { runBrokerSync, type BrokerSyncInput, type BrokerSyncResult, type LedgerSyncView } from './sync-runner';

@@ -5,3 +5,4 @@ export * from './events';
 export * from './subjects';
 export * from './broker';
 export * from './reason-codes';
+export * from './risk-check';

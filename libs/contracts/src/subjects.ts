@@ -20,14 +20,41 @@ export const subjects = {
   allBars: 'tollgate.md.bar.*',
 
   command: (service: string, name: string): string => `tollgate.cmd.${service}.${name}`,
+
+  /** A broker adapter's live order updates (BrokerUpdate JSON), core NATS: fills are also backfilled with `fillsSince`. */
+  brokerUpdates: (broker: string): string => `tollgate.broker.${broker}.updates`,
+  /** The ledger's notice that a fill changed a position (LedgerUpdate JSON), core NATS. */
+  ledgerUpdates: 'tollgate.ledger.updates',
 } as const;
 
 /** Command subjects by service; the request/reply contracts live beside each service's commands. */
 export const commandSubjects = {
   execution: {
-    submitOrder: subjects.command('execution', 'submit-order'),
+    /** Approved, manual, exit and emergency orders alike: `intentKind` says which (services/execution/execution.commands.ts). */
+    placeOrder: subjects.command('execution', 'place-order'),
     cancelOrder: subjects.command('execution', 'cancel-order'),
-    placeManualOrder: subjects.command('execution', 'place-manual-order'),
+    getOrder: subjects.command('execution', 'get-order'),
+    listOrders: subjects.command('execution', 'list-orders'),
+    fillQuality: subjects.command('execution', 'fill-quality'),
+    status: subjects.command('execution', 'status'),
+    /** @deprecated the same subject as placeOrder (one contract for every kind of order). */
+    submitOrder: subjects.command('execution', 'place-order'),
+    /** @deprecated the same subject as placeOrder, with `intentKind: 'manual'`. */
+    placeManualOrder: subjects.command('execution', 'place-order'),
+  },
+  marketData: {
+    status: subjects.command('market-data', 'status'),
+  },
+  /** The BrokerPort of the simulated exchange over request/reply (services/simulated-exchange). */
+  simulatedExchange: {
+    submit: subjects.command('simulated-exchange', 'submit'),
+    cancel: subjects.command('simulated-exchange', 'cancel'),
+    replace: subjects.command('simulated-exchange', 'replace'),
+    getOrder: subjects.command('simulated-exchange', 'get-order'),
+    openOrders: subjects.command('simulated-exchange', 'open-orders'),
+    positions: subjects.command('simulated-exchange', 'positions'),
+    fillsSince: subjects.command('simulated-exchange', 'fills-since'),
+    account: subjects.command('simulated-exchange', 'account'),
   },
   proposals: {
     list: subjects.command('proposals', 'list'),
@@ -45,6 +72,7 @@ export const commandSubjects = {
   },
   ledger: {
     positions: subjects.command('ledger', 'positions'),
+    equityCurve: subjects.command('ledger', 'equity-curve'),
   },
 } as const;
 

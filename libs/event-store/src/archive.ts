@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { canonicalJson, isUuid } from '@tollgate/kernel';
 import type { EventRegistry } from '@tollgate/contracts';
-import { ImportRefusedError } from './errors';
+import { ImportRefusedError, ImportTargetNotEmptyError } from './errors';
 import { canonicalEnvelope, globalHash, streamHash } from './hashing';
 import { validateStreamId } from './prepare';
 import { transactionOn, type SqlExecutor, type SqlSession } from './sql/executor';
@@ -156,7 +156,7 @@ export async function importArchive(
   return executor.withSession((session) =>
     transactionOn(session, async () => {
       const { rows } = await session.query<{ present: boolean }>(`SELECT EXISTS (SELECT 1 FROM ${SCHEMA}.events) AS present`);
-      if (rows[0]?.present) throw new ImportRefusedError(0, 'the store is not empty; import restores into an empty store only');
+      if (rows[0]?.present) throw new ImportTargetNotEmptyError(executor.location);
       return new Importer(session, registry, batchSize).run(file);
     }),
   );

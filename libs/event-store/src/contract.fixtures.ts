@@ -2,9 +2,6 @@
  * Shared by the event-store contract suites (*.int.spec.ts): every suite runs once per backend,
  * each on a fresh database (PostgreSQL: a new database; PGlite: a new data directory).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { allEventDefinitions, decimalString, defineEvent, EventRegistry, type EventInput } from '@tollgate/contracts';
@@ -54,11 +51,13 @@ export async function openBackend(name: BackendName): Promise<BackendFixture> {
       cleanup: () => database.drop(),
     };
   }
-  const directory = mkdtempSync(join(tmpdir(), 'tollgate-event-store-'));
+  // In memory (a data directory costs an initdb on disk per suite); named, so several stores in
+  // this process share it the way processes share a PostgreSQL database.
+  const dataDir = `memory://contract-${randomUUID()}`;
   return {
     name,
-    open: (options = {}) => createEventStore({ dataDir: directory, registry, ...options }),
-    cleanup: async () => rmSync(directory, { recursive: true, force: true }),
+    open: (options = {}) => createEventStore({ dataDir, registry, ...options }),
+    cleanup: async () => undefined,
   };
 }
 

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { createEventRegistry, type EventRegistry } from '@tollgate/contracts';
 import type { SqlExecutor } from './sql/executor';
-import { MEMORY_DATA_DIR, PgliteExecutor } from './sql/pglite-executor';
+import { isMemory, PgliteExecutor } from './sql/pglite-executor';
 import { PostgresExecutor } from './sql/postgres-executor';
 import { migrate } from './sql/schema';
 import { SqlEventStore, type SqlEventStoreOptions } from './sql-event-store';
@@ -11,7 +11,8 @@ export interface CreateEventStoreOptions extends Partial<Omit<SqlEventStoreOptio
   databaseUrl?: string;
   /**
    * Tollgate's data directory for the embedded PGlite (the database lives in `<dataDir>/pgdata`).
-   * Default: TOLLGATE_DATA_DIR, else ./.tollgate. `memory://` gives a throw-away in-memory store.
+   * Default: TOLLGATE_DATA_DIR, else ./.tollgate. `memory://` gives a throw-away in-memory store;
+   * `memory://<name>` an in-memory database shared by name within the process.
    */
   dataDir?: string;
   /** Default: every event Tollgate defines (createEventRegistry()). */
@@ -27,7 +28,7 @@ export function resolveBackend(options: Pick<CreateEventStoreOptions, 'databaseU
   const databaseUrl = options.databaseUrl ?? (options.dataDir === undefined ? process.env.DATABASE_URL : undefined);
   if (databaseUrl) return { backend: 'postgres', databaseUrl };
   const dataDir = options.dataDir ?? process.env.TOLLGATE_DATA_DIR ?? './.tollgate';
-  return { backend: 'pglite', directory: dataDir === MEMORY_DATA_DIR ? MEMORY_DATA_DIR : join(dataDir, 'pgdata') };
+  return { backend: 'pglite', directory: isMemory(dataDir) ? dataDir : join(dataDir, 'pgdata') };
 }
 
 export async function openExecutor(options: Pick<CreateEventStoreOptions, 'databaseUrl' | 'dataDir' | 'poolSize'> = {}): Promise<SqlExecutor> {

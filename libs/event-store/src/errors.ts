@@ -39,6 +39,14 @@ export class ImportRefusedError extends Error {
   }
 }
 
+/** Import restores into an empty store only; merging two histories would rewrite positions. */
+export class ImportTargetNotEmptyError extends Error {
+  override name = 'ImportTargetNotEmptyError';
+  constructor(readonly location: string) {
+    super(`the store at ${location} already has events; import restores into an empty store only`);
+  }
+}
+
 /** The global log has a hole or a break a subscriber cannot step over. */
 export class GlobalLogGapError extends Error {
   override name = 'GlobalLogGapError';

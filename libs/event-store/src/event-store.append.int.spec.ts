@@ -13,12 +13,12 @@ describe.each(BACKENDS)('event store contract on %s: appends and stream reads', 
   beforeAll(async () => {
     backend = await openBackend(backendName);
     store = await backend.open();
-  });
+  }, 60_000);
 
   afterAll(async () => {
     await store?.close();
     await backend?.cleanup();
-  });
+  }, 60_000);
 
   const countEvents = async (streamId: string) =>
     Number((await store.executor.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${SCHEMA}.events WHERE stream_id = $1`, [streamId])).rows[0]!.n);

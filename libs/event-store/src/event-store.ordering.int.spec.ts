@@ -31,12 +31,12 @@ describe.each(BACKENDS)('event store contract on %s: global order and subscripti
   beforeAll(async () => {
     backend = await openBackend(backendName);
     store = await backend.open();
-  });
+  }, 60_000);
 
   afterAll(async () => {
     await store?.close();
     await backend?.cleanup();
-  });
+  }, 60_000);
 
   it('gives every event a dense global position, readable page by page', async () => {
     const start = await store.headPosition();

@@ -23,10 +23,11 @@ export class EventDeliverer {
     this.retryDelayMs = options.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS;
   }
 
+  /** Never throws: any failure (handler or the processed-ids store) is 'failed', and the broker redelivers. */
   async deliver(event: RecordedEvent, delivery: EventDelivery): Promise<DeliveryOutcome> {
-    if (await this.processed.has(event.id)) return 'duplicate';
     const parent = extractTraceContext(delivery.headers, ROOT_CONTEXT);
     try {
+      if (await this.processed.has(event.id)) return 'duplicate';
       await inSpan(
         `process ${delivery.subject}`,
         SpanKind.CONSUMER,
@@ -40,6 +41,7 @@ export class EventDeliverer {
         }),
         async () => this.options.handler(event, delivery),
       );
+      await this.processed.add(event.id);
     } catch (error) {
       if (this.options.onError) this.options.onError(error, event);
       else {
@@ -52,7 +54,6 @@ export class EventDeliverer {
       }
       return 'failed';
     }
-    await this.processed.add(event.id);
     return 'handled';
   }
 }

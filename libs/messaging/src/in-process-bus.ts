@@ -256,7 +256,7 @@ export class InProcessBus implements Bus {
       ...(options.queue ? { queue: options.queue } : {}),
       receive: (body, message) => {
         const parent = extractTraceContext(message.headers, ROOT_CONTEXT);
-        const run = () => handler(decodeJson<T>(body), message);
+        const run = async () => handler(decodeJson<T>(body), message);
         const result = message.headers.traceparent
           ? inSpan(`process ${message.subject}`, SpanKind.CONSUMER, parent, messagingAttributes(message.subject), async () => run())
           : context.with(parent, run);

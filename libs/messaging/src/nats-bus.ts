@@ -216,7 +216,10 @@ export class NatsBus implements Bus {
         if (outcome === 'failed') message.nak(deliverer.retryDelayMs);
         else message.ack();
       }
-    })();
+      if (!stopping) this.logger.error({ consumer: options.durableName }, `consumer ${options.durableName} stopped receiving: its message iterator ended`);
+    })().catch((error: unknown) => {
+      this.logger.error({ err: error, consumer: options.durableName }, `consumer ${options.durableName} stopped: ${error instanceof Error ? error.message : String(error)}`);
+    });
     this.activeDurables.add(options.durableName);
     const handle = {
       close: async () => {
@@ -274,7 +277,7 @@ export class NatsBus implements Bus {
         if (error) return this.logger.error({ err: error, subject }, `subscription on ${subject} failed`);
         const busMessage = this.busMessage(message);
         const parent = extractTraceHeaders(message.headers, ROOT_CONTEXT);
-        const run = () => handler(decodeJson<T>(DECODER.decode(message.data)), busMessage);
+        const run = async () => handler(decodeJson<T>(DECODER.decode(message.data)), busMessage);
         const result = busMessage.headers.traceparent
           ? inSpan(`process ${busMessage.subject}`, SpanKind.CONSUMER, parent, messagingAttributes(busMessage.subject), async () => run())
           : context.with(parent, run);

@@ -57,11 +57,11 @@ describe('tollgate broker-sandbox', () => {
     const found = await fetch(`${second.started.baseUrl}/v2/orders:by_client_order_id?client_order_id=e2e-1`, { headers });
     expect(((await found.json()) as { client_order_id: string }).client_order_id).toBe('e2e-1');
     expect(await stop(second.child)).toBe(0);
-  });
+  }, 120_000);
 
   it('refuses bad options with a one-line reason and a non-zero exit', () => {
     const result = spawnSync(process.execPath, [join(root, 'bin/tollgate.js'), 'broker-sandbox', '--engine', 'nasdaq'], { cwd: root, encoding: 'utf8' });
     expect(result.status).not.toBe(0);
     expect(result.stderr.trim()).toBe('tollgate: --engine must be simulated-exchange or top-of-book, was "nasdaq"');
-  });
+  }, 60_000);
 });

@@ -2,6 +2,8 @@ import type { Command } from 'commander';
 import { register as registerService } from './service.command';
 import { register as registerLedger } from './ledger.command';
 import { register as registerBrokerSandbox } from './broker-sandbox.command';
+import { register as registerBreaks } from './breaks.command';
+import { register as registerStore } from './store.command';
 
 /** Every command group, in the order `--help` lists them. */
-export const commandRegistrations: Array<(program: Command) => void> = [registerService, registerLedger, registerBrokerSandbox];
+export const commandRegistrations: Array<(program: Command) => void> = [registerService, registerLedger, registerBrokerSandbox, registerBreaks, registerStore];

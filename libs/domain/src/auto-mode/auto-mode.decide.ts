@@ -1,5 +1,14 @@
 import { dec, DomainError, type Decider } from '@tollgate/kernel';
-import { denial, type DenialReason, type RiskEventOf, type CircuitBreakerTripped, type KillSwitchEngaged } from '@tollgate/contracts';
+import {
+  denial,
+  type CircuitBreakerTripped,
+  type DenialReason,
+  type EventData,
+  type KillSwitchEngaged,
+  type ReconciliationBreakOpened,
+  type RiskEventOf,
+  type SyncFailed,
+} from '@tollgate/contracts';
 import { requirePersonWithRole } from '../risk/authority';
 import type { DecimalInput, TradingMode } from '../risk/pre-trade/request';
 import type { AutoModeCommand, DisableAutoMode } from './auto-mode.commands';
@@ -98,10 +107,9 @@ export function autoModeAllows(state: AutoModeState, proposal: AutoProposal): Au
 }
 
 /**
- * Auto-mode never turns itself back on, and these turn it off: any breaker trip (reconciliation
- * breaks and sync failures are breakers too) and any kill switch. The service feeds every risk event
- * through this and sends the command it returns. A reconciliation break or sync failure reported
- * outside the breakers is sent as a DisableAutoMode with that cause directly.
+ * Auto-mode never turns itself back on, and these turn it off: any breaker trip, any kill switch,
+ * any reconciliation break and any sync failure, whichever account they concern. The service feeds
+ * every event through this and sends the command it returns.
  */
 export function autoModeReaction(
   event: RiskEventOf<typeof CircuitBreakerTripped> | RiskEventOf<typeof KillSwitchEngaged> | { type: string; data: unknown },
@@ -111,6 +119,14 @@ export function autoModeReaction(
     const data = (event as RiskEventOf<typeof CircuitBreakerTripped>).data;
     const cause = data.breaker === 'reconciliation_break' ? 'reconciliation_break' : data.breaker === 'sync_failure' ? 'sync_failure' : 'circuit_breaker';
     return { type: 'DisableAutoMode', cause, detail: `${data.breaker} tripped in ${data.scope}: value=${data.value}, bound=${data.bound}`, actor: 'system:risk', at };
+  }
+  if (event.type === 'ReconciliationBreakOpened') {
+    const data = event.data as EventData<typeof ReconciliationBreakOpened>;
+    return { type: 'DisableAutoMode', cause: 'reconciliation_break', detail: `reconciliation break on ${data.accountId}: ${data.subject.kind} ${data.subject.key} ${data.field}`, actor: 'system:risk', at };
+  }
+  if (event.type === 'SyncFailed') {
+    const data = event.data as EventData<typeof SyncFailed>;
+    return { type: 'DisableAutoMode', cause: 'sync_failure', detail: `sync of ${data.accountId} failed: ${data.query}: ${data.lastError}`, actor: 'system:risk', at };
   }
   if (event.type === 'KillSwitchEngaged') {
     const data = (event as RiskEventOf<typeof KillSwitchEngaged>).data;

@@ -69,6 +69,11 @@ describe('auto-mode rails', () => {
       '2026-03-02T15:00:00.000Z',
     )!;
     expect(broken.cause).toBe('reconciliation_break');
+    expect(autoModeReaction({ type: 'SyncFailed', data: { accountId: 'ACC1', query: 'positions', lastError: 'timeout' } }, '2026-03-02T15:00:00.000Z')).toMatchObject({ cause: 'sync_failure' });
+    expect(autoModeReaction({ type: 'ReconciliationBreakOpened', data: { accountId: 'ACC1', subject: { kind: 'position', key: 'AAPL' }, field: 'quantity' } }, '2026-03-02T15:00:00.000Z')).toMatchObject({
+      cause: 'reconciliation_break',
+      detail: 'reconciliation break on ACC1: position AAPL quantity',
+    });
     expect(autoModeReaction({ type: 'OperatorNote', data: {} }, '2026-03-02T15:00:00.000Z')).toBeNull();
     const events: AutoModeEvent[] = decider.decide(tripped, on());
     expectValidEvents(events);

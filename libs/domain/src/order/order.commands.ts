@@ -3,14 +3,14 @@ import type { BrokerOrder, OrderSide, OrderType, TimeInForce } from '@tollgate/c
 import type { Instrument } from '../instrument';
 
 /** Time enters the decider here, never through `new Date()` inside it: replay stays exact. */
-export interface CommandMetadata {
+export interface OrderCommandMetadata {
   now: Date;
 }
 
 interface OrderCommandShape<Type extends string, Data> {
   type: Type;
   data: Data;
-  metadata: CommandMetadata;
+  metadata: OrderCommandMetadata;
 }
 
 /** How the venue told us: on its own (acknowledgement, stream) or answering our lookup. */

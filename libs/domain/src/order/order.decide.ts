@@ -1,4 +1,4 @@
-import { assertNever, dec, decString, DomainError, InvalidDecimalError, type Decimal, type DecimalString } from '@tollgate/kernel';
+import { assertNever, dec, decString, DomainError, InvalidDecimalError, isUuid, type Decimal, type DecimalString } from '@tollgate/kernel';
 import type { OrderEvent, OrderEventOf } from '@tollgate/contracts';
 import type {
   AcceptOrder,
@@ -21,17 +21,17 @@ import type {
 } from './order.commands';
 import { InvalidOrderError, OrderOverfillError } from './order.errors';
 import { clientOrderIdFor, replacementClientOrderIdFor } from './order.ids';
-import { evolve, isAtVenue, type InitializedOrderState, type OrderState } from './order.state';
+import { evolveOrder, isAtVenue, type InitializedOrderState, type OrderState } from './order.state';
 import { orderTermIssues, tradeDirection, typesWithLimitPrice, typesWithStopPrice } from './order.validation';
 
 /**
- * decide(command, state) → events. Each command has one small function; every event it returns
+ * decideOrder(command, state) → events. Each command has one small function; every event it returns
  * is checked against the transition table (by evolving it) before it leaves, so decide can never
- * produce what evolve would refuse.
+ * produce what evolveOrder would refuse.
  */
-export function decide(command: OrderCommand, state: OrderState): OrderEvent[] {
+export function decideOrder(command: OrderCommand, state: OrderState): OrderEvent[] {
   const events = decideUnchecked(command, state);
-  events.reduce(evolve, state);
+  events.reduce(evolveOrder, state);
   return events;
 }
 
@@ -76,6 +76,8 @@ function decideUnchecked(command: OrderCommand, state: OrderState): OrderEvent[]
   }
 }
 
+const TICKER = /^[A-Z][A-Z0-9.]{0,9}$/;
+
 const at = (command: { metadata: { now: Date } }): string => command.metadata.now.toISOString();
 
 function parseDecimal(value: DecimalString | undefined, field: string, issues: string[]): Decimal | undefined {
@@ -107,6 +109,9 @@ function initialize(command: InitializeOrder, state: OrderState): OrderEvent[] {
   const issues: string[] = [];
   if (!Number.isInteger(attempt) || attempt < 1) issues.push(`attempt=${attempt} must be a positive integer`);
   if (!data.intentId) issues.push('intentId must not be empty');
+  if (!data.intentKind) issues.push('intentKind must not be empty');
+  if (!isUuid(data.orderId)) issues.push(`orderId=${JSON.stringify(data.orderId)} must be a UUID (see orderIdFor)`);
+  if (!TICKER.test(data.symbol)) issues.push(`symbol=${JSON.stringify(data.symbol)} must be an upper-case ticker like "AAPL"`);
   const quantity = parseDecimal(data.quantity, 'quantity', issues);
   const limitPrice = parseDecimal(data.limitPrice, 'limitPrice', issues);
   const stopPrice = parseDecimal(data.stopPrice, 'stopPrice', issues);

@@ -4,10 +4,10 @@ import { decString } from '@tollgate/kernel';
 import { createEventRegistry, orderEvents, type BrokerOrder, type OrderEvent } from '@tollgate/contracts';
 import type { Instrument } from '../instrument';
 import type { InitializeOrder, OrderCommand } from './order.commands';
-import { decide } from './order.decide';
+import { decideOrder } from './order.decide';
 import { IllegalOrderTransitionError, InvalidOrderError, OrderOverfillError } from './order.errors';
 import { clientOrderIdFor, orderIdFor, replacementClientOrderIdFor } from './order.ids';
-import { averageFillPrice, evolve, evolveAll, initialState, isAtVenue, remainingQuantity, type OrderState } from './order.state';
+import { averageFillPrice, evolveOrder, foldOrderEvents, initialOrderState, isAtVenue, remainingQuantity, type OrderState } from './order.state';
 import { orderStatuses, renderTransitionTable, resolveTarget, transitionFor, type OrderStatus } from './order.transitions';
 
 const now = new Date('2026-03-02T15:00:00.000Z');
@@ -20,11 +20,11 @@ const registry = createEventRegistry();
 
 /** given events → when command → then events (or then throws). */
 function given(...history: OrderEvent[]) {
-  const state = evolveAll(history);
+  const state = foldOrderEvents(history);
   return {
     state,
     when(command: OrderCommand) {
-      const act = () => decide(command, state);
+      const act = () => decideOrder(command, state);
       return {
         then(expected: Array<{ type: OrderEvent['type']; data?: Record<string, unknown> }>): OrderState {
           const events = act();
@@ -35,7 +35,7 @@ function given(...history: OrderEvent[]) {
             // Every event a decider emits must pass its registered schema.
             expect(() => registry.validate(event.type, undefined, event.data)).not.toThrow();
           });
-          return evolveAll(events, state);
+          return foldOrderEvents(events, state);
         },
         thenNothing(): OrderState {
           expect(act()).toEqual([]);
@@ -69,7 +69,7 @@ function initializeCommand(overrides: Partial<InitializeOrder['data']> = {}): In
   };
 }
 
-const initialized = decide(initializeCommand(), initialState);
+const initialized = decideOrder(initializeCommand(), initialOrderState);
 const submitted: OrderEvent = { type: 'OrderSubmitted', data: { orderId, clientOrderId, submittedAt: now.toISOString() } };
 const accepted: OrderEvent = {
   type: 'OrderAccepted',
@@ -115,7 +115,7 @@ describe('order decider: recording the intent', () => {
   });
 
   it('refuses to reuse an order for another intent', () => {
-    expect(() => decide(initializeCommand({ intentId: 'other' }), evolveAll(initialized))).toThrow('ORDER_ALREADY_INITIALIZED');
+    expect(() => decideOrder(initializeCommand({ intentId: 'other' }), foldOrderEvents(initialized))).toThrow('ORDER_ALREADY_INITIALIZED');
   });
 
   it('refuses an order whose terms break the instrument rules, naming each input', () => {
@@ -131,8 +131,13 @@ describe('order decider: recording the intent', () => {
     given().when(initializeCommand({ quantity: '1e3' })).thenThrows(InvalidOrderError, 'quantity was not a decimal string');
   });
 
+  it('refuses ids and symbols its events could not carry', () => {
+    given().when(initializeCommand({ orderId: 'order-1' })).thenThrows(InvalidOrderError, 'orderId="order-1" must be a UUID');
+    given().when(initializeCommand({ symbol: 'aapl' })).thenThrows(InvalidOrderError, 'symbol="aapl" must be an upper-case ticker');
+  });
+
   it('refuses every command on an order that was never initialized', () => {
-    expect(() => decide({ type: 'SubmitOrder', data: {}, metadata }, initialState)).toThrow('ORDER_NOT_FOUND');
+    expect(() => decideOrder({ type: 'SubmitOrder', data: {}, metadata }, initialOrderState)).toThrow('ORDER_NOT_FOUND');
   });
 });
 
@@ -142,7 +147,7 @@ describe('order decider: denial and dry-run', () => {
       .when({ type: 'DenyOrder', data: { reasons: ['QUANTITY_EXCEEDS_MAXIMUM: quantity=100, max=50'] }, metadata })
       .then([{ type: 'OrderDenied' }]);
     expect(denied.status).toBe('Denied');
-    expect(() => decide({ type: 'SubmitOrder', data: {}, metadata }, denied)).toThrow(IllegalOrderTransitionError);
+    expect(() => decideOrder({ type: 'SubmitOrder', data: {}, metadata }, denied)).toThrow(IllegalOrderTransitionError);
   });
 
   it('records the exact request instead of sending it in dry-run, and the order ends there', () => {
@@ -155,7 +160,7 @@ describe('order decider: denial and dry-run', () => {
         },
       ]);
     expect(state.status).toBe('WouldBeSent');
-    expect(() => decide({ type: 'SubmitOrder', data: {}, metadata }, state)).toThrow(IllegalOrderTransitionError);
+    expect(() => decideOrder({ type: 'SubmitOrder', data: {}, metadata }, state)).toThrow(IllegalOrderTransitionError);
   });
 });
 
@@ -194,7 +199,7 @@ describe('order decider: acknowledgement and fills', () => {
       .when({ type: 'RejectOrder', data: { reason: 'insufficient buying power' }, metadata })
       .then([{ type: 'OrderRejected', data: { reason: 'insufficient buying power', via: 'venue' } }]);
     expect(state.status).toBe('Rejected');
-    expect(() => decide(fillCommand('F1', '1'), state)).toThrow(IllegalOrderTransitionError);
+    expect(() => decideOrder(fillCommand('F1', '1'), state)).toThrow(IllegalOrderTransitionError);
   });
 });
 
@@ -223,7 +228,7 @@ describe('order decider: unknown submit outcome', () => {
   it('marks a timed-out submit Unknown and refuses to send it again until the broker answers', () => {
     const state = given(...initialized, submitted).when({ type: 'MarkUnknown', data: { reason: 'time-out' }, metadata }).then([{ type: 'OrderSubmitOutcomeUnknown' }]);
     expect(state.status).toBe('Unknown');
-    expect(() => decide({ type: 'SubmitOrder', data: {}, metadata }, state)).toThrow(IllegalOrderTransitionError);
+    expect(() => decideOrder({ type: 'SubmitOrder', data: {}, metadata }, state)).toThrow(IllegalOrderTransitionError);
     given(...initialized, submitted, unknown).when({ type: 'MarkUnknown', data: { reason: 'again' }, metadata }).thenNothing();
   });
 
@@ -233,7 +238,7 @@ describe('order decider: unknown submit outcome', () => {
       .then([{ type: 'OrderSubmitNotReceived' }]);
     expect(state.status).toBe('Initialized');
     if (state.status === 'Initialized') expect(state.clientOrderId).toBe(clientOrderId);
-    const resent = decide({ type: 'SubmitOrder', data: {}, metadata }, state);
+    const resent = decideOrder({ type: 'SubmitOrder', data: {}, metadata }, state);
     expect(resent[0]?.data).toMatchObject({ clientOrderId });
   });
 
@@ -369,7 +374,7 @@ describe('order decider: replace', () => {
   });
 });
 
-describe('order evolve and the transition table', () => {
+describe('order evolveOrder and the transition table', () => {
   const replaceRequested: OrderEvent = {
     type: 'OrderReplaceRequested',
     data: { orderId, clientOrderId, newClientOrderId: 'c2', quantity: '100', limitPrice: '190.6', requestedAt: now.toISOString() },
@@ -414,23 +419,23 @@ describe('order evolve and the transition table', () => {
   });
 
   it.each(orderStatuses.map((status) => [status]))('from %s, takes exactly the events its table row lists', (status) => {
-    const state = evolveAll(histories[status]);
+    const state = foldOrderEvents(histories[status]);
     expect(state.status).toBe(status);
     for (const event of sampleEvents) {
       const transition = transitionFor(status, event.type);
       if (transition) {
-        const next = evolve(state, event);
+        const next = evolveOrder(state, event);
         const progress = isAtVenue(next) ? (next.fills.filledQuantity.isZero() ? 'none' : next.fills.filledQuantity.eq(next.terms.quantity) ? 'complete' : 'partial') : 'none';
         expect(next.status).toBe(resolveTarget(transition.target, progress));
       } else {
-        expect(() => evolve(state, event)).toThrow(IllegalOrderTransitionError);
+        expect(() => evolveOrder(state, event)).toThrow(IllegalOrderTransitionError);
       }
     }
   });
 
   it('throws on a recorded event the table has no row for, instead of inventing a state', () => {
-    expect(() => evolve(evolveAll(initialized), filled('F1', '1'))).toThrow(IllegalOrderTransitionError);
-    expect(() => evolve(initialState, submitted)).toThrow(IllegalOrderTransitionError);
+    expect(() => evolveOrder(foldOrderEvents(initialized), filled('F1', '1'))).toThrow(IllegalOrderTransitionError);
+    expect(() => evolveOrder(initialOrderState, submitted)).toThrow(IllegalOrderTransitionError);
   });
 
   it('is written out in docs/order-lifecycle.md exactly as the code has it', () => {

@@ -1,13 +1,12 @@
+import type { Decider } from '@tollgate/kernel';
 import type { OrderEvent } from '@tollgate/contracts';
 import type { OrderCommand } from './order.commands';
-import { decide } from './order.decide';
-import { evolve, initialState, type OrderState } from './order.state';
-
-export interface Decider<Command, Event, State> {
-  decide(command: Command, state: State): Event[];
-  evolve(state: State, event: Event): State;
-  initialState: State;
-}
+import { decideOrder } from './order.decide';
+import { evolveOrder, initialOrderState, type OrderState } from './order.state';
 
 /** The order aggregate as one value, for the handler that loads → decides → appends. */
-export const orderDecider: Decider<OrderCommand, OrderEvent, OrderState> = { decide, evolve, initialState };
+export const orderDecider: Decider<OrderCommand, OrderEvent, OrderState> = {
+  decide: decideOrder,
+  evolve: evolveOrder,
+  initialState: () => initialOrderState,
+};

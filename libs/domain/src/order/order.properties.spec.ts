@@ -2,9 +2,9 @@ import fc from 'fast-check';
 import { dec, DomainError, ZERO } from '@tollgate/kernel';
 import type { BrokerOrder, OrderEvent } from '@tollgate/contracts';
 import type { OrderCommand } from './order.commands';
-import { decide } from './order.decide';
+import { decideOrder } from './order.decide';
 import { clientOrderIdFor, orderIdFor, replacementClientOrderIdFor } from './order.ids';
-import { evolve, evolveAll, initialState, isAtVenue, type OrderState } from './order.state';
+import { evolveOrder, foldOrderEvents, initialOrderState, isAtVenue, type OrderState } from './order.state';
 import { orderStatuses, terminalStatuses, transitionFor } from './order.transitions';
 
 const intentId = 'intent-1';
@@ -106,13 +106,13 @@ describe('order decider properties', () => {
   it('never reaches an illegal state, whatever commands arrive in whatever order', () => {
     fc.assert(
       fc.property(fc.array(command, { maxLength: 40, size: 'max' }), (commands) => {
-        let state = evolveAll(decide(initialize, initialState));
-        const recorded: OrderEvent[] = decide(initialize, initialState);
+        let state = foldOrderEvents(decideOrder(initialize, initialOrderState));
+        const recorded: OrderEvent[] = decideOrder(initialize, initialOrderState);
         const acceptedFillQuantities = new Map<string, string>();
         for (const next of commands) {
           let events: OrderEvent[];
           try {
-            events = decide(next, state);
+            events = decideOrder(next, state);
           } catch (error) {
             // Refusals are typed domain errors and leave the state untouched.
             check(error instanceof DomainError, `unexpected error ${String(error)}`);
@@ -121,7 +121,7 @@ describe('order decider properties', () => {
           for (const event of events) {
             const before = state;
             check(transitionFor(before.status, event.type) !== undefined, `no row for ${before.status} + ${event.type}`);
-            state = evolve(before, event);
+            state = evolveOrder(before, event);
             assertInvariants(state);
             check(!['Denied', 'WouldBeSent', 'Rejected', 'Filled'].includes(before.status), `${before.status} took ${event.type}`);
             check(!terminalStatuses.includes(before.status) || state.status === before.status || state.status === 'Filled', `${before.status} left for ${state.status}`);
@@ -134,7 +134,7 @@ describe('order decider properties', () => {
         const filled = isAtVenue(state) ? state.fills.filledQuantity : ZERO;
         expect(filled.eq(sum)).toBe(true);
         // Replay from the recorded events reproduces the live state.
-        expect(evolveAll(recorded)).toEqual(state);
+        expect(foldOrderEvents(recorded)).toEqual(state);
       }),
       { numRuns: 400 },
     );
@@ -168,10 +168,10 @@ describe('order decider properties', () => {
     );
     fc.assert(
       fc.property(fc.array(event, { maxLength: 30, size: 'max' }), (events) => {
-        let state = evolveAll(decide(initialize, initialState));
+        let state = foldOrderEvents(decideOrder(initialize, initialOrderState));
         for (const next of events) {
           try {
-            state = evolve(state, next);
+            state = evolveOrder(state, next);
           } catch (error) {
             check(error instanceof DomainError, `unexpected error ${String(error)}`);
             continue;

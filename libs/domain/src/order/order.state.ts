@@ -75,25 +75,25 @@ export type OrderState =
 export type InitializedOrderState = Exclude<OrderState, NotInitializedOrder>;
 export type OrderAtVenue = Extract<OrderState, { fills: FillProgress }>;
 
-export const initialState: OrderState = { status: 'NotInitialized' };
+export const initialOrderState: OrderState = { status: 'NotInitialized' };
 
-export const noFills: FillProgress = Object.freeze({ filledQuantity: ZERO, filledNotional: ZERO, fees: ZERO, fillIds: [] });
+export const noFillProgress: FillProgress = Object.freeze({ filledQuantity: ZERO, filledNotional: ZERO, fees: ZERO, fillIds: [] });
 
 export function isAtVenue(state: OrderState): state is OrderAtVenue {
   return 'fills' in state;
 }
 
-export function fillsOf(state: OrderState): FillProgress {
-  return isAtVenue(state) ? state.fills : noFills;
+export function fillProgressOf(state: OrderState): FillProgress {
+  return isAtVenue(state) ? state.fills : noFillProgress;
 }
 
 export function remainingQuantity(state: InitializedOrderState): Decimal {
-  return state.terms.quantity.minus(fillsOf(state).filledQuantity);
+  return state.terms.quantity.minus(fillProgressOf(state).filledQuantity);
 }
 
 /** The quantity-weighted average fill price, or undefined before the first fill. */
 export function averageFillPrice(state: OrderState): Decimal | undefined {
-  const fills = fillsOf(state);
+  const fills = fillProgressOf(state);
   return fills.filledQuantity.isZero() ? undefined : fills.filledNotional.div(fills.filledQuantity);
 }
 
@@ -111,7 +111,7 @@ function optionalDecimal(value: string | undefined, field: string): Decimal | un
 function recordOf(state: InitializedOrderState): OrderRecord {
   return {
     ...state,
-    fills: fillsOf(state),
+    fills: fillProgressOf(state),
     replaceCount: isAtVenue(state) ? state.replaceCount : 0,
   };
 }
@@ -241,9 +241,9 @@ function apply(record: OrderRecord, event: OrderEvent): OrderRecord {
 
 /**
  * Applies one recorded event. The transition table decides the next status; an event with no row
- * means the stream is corrupt, and evolve throws rather than invent a state.
+ * means the stream is corrupt, and evolveOrder throws rather than invent a state.
  */
-export function evolve(state: OrderState, event: OrderEvent): OrderState {
+export function evolveOrder(state: OrderState, event: OrderEvent): OrderState {
   const transition = transitionFor(state.status, event.type);
   if (!transition) {
     throw new IllegalOrderTransitionError(state.status === 'NotInitialized' ? event.data.orderId : state.terms.orderId, state.status, event.type);
@@ -262,6 +262,6 @@ export function evolve(state: OrderState, event: OrderEvent): OrderState {
   return toState(resolveTarget(transition.target, progressOf(record)), record);
 }
 
-export function evolveAll(events: readonly OrderEvent[], from: OrderState = initialState): OrderState {
-  return events.reduce(evolve, from);
+export function foldOrderEvents(events: readonly OrderEvent[], from: OrderState = initialOrderState): OrderState {
+  return events.reduce(evolveOrder, from);
 }

@@ -4,7 +4,7 @@ import type { Instrument } from '../instrument';
 import { orderTermIssues, tradeDirection } from '../order/order.validation';
 import { commissionFor, latencyFor, slippageBpsFor, type FillModel } from './fill-model';
 import { evolveExchange, type OpenSimulatedExchange, type SimulatedExchangeState, type SimulatedOrder } from './exchange.state';
-import type { Bar, MarketView, StandingQuote } from './market';
+import type { ExchangeBar, MarketView, StandingQuote } from './market';
 
 interface Metadata {
   now: Date;
@@ -27,7 +27,7 @@ export type SimulatedExchangeCommand =
    * A bar, stamped at its close: orders active when it opened (the previous bar's close, if known)
    * match against it; without a previous bar, orders active before its close do.
    */
-  | { type: 'MatchBar'; data: { bar: Bar; openedAt?: string }; metadata: Metadata }
+  | { type: 'MatchBar'; data: { bar: ExchangeBar; openedAt?: string }; metadata: Metadata }
   /** The session closed: DAY (and unmatched IOC) orders expire; GTC orders rest on. */
   | { type: 'EndSession'; data: Record<string, never>; metadata: Metadata };
 
@@ -62,7 +62,7 @@ function lotOf(state: OpenSimulatedExchange, symbol: string): Decimal {
   return instrument ? dec(instrument.lotSize) : DEFAULT_LOT;
 }
 
-/** decide(command, state) → events for the simulated exchange; evolveExchange applies them. */
+/** decideOrder(command, state) → events for the simulated exchange; evolveExchange applies them. */
 export function decideExchange(command: SimulatedExchangeCommand, state: SimulatedExchangeState): SimulatedExchangeEvent[] {
   const now = command.metadata.now.toISOString();
   switch (command.type) {
@@ -146,6 +146,8 @@ function requestIssues(state: OpenSimulatedExchange, request: Omit<OrderRequest,
 
 function submit(state: OpenSimulatedExchange, request: OrderRequest, now: string): SimulatedExchangeEvent[] {
   if (!request.clientOrderId) throw new SimulatedExchangeRejection('clientOrderId must not be empty');
+  if (!request.symbol) throw new SimulatedExchangeRejection('symbol must not be empty');
+  if (request.quantity === undefined) throw new SimulatedExchangeRejection('quantity is required');
   if (state.orders[request.clientOrderId]) {
     // A duplicate client order id is refused without a record: the first order stands.
     throw new SimulatedExchangeRejection(`client order id ${request.clientOrderId} was already used`);
@@ -235,7 +237,7 @@ function replace(state: OpenSimulatedExchange, clientOrderId: string, changes: R
 
 // ---- Matching ----------------------------------------------------------------------------------
 
-type Observation = { kind: 'quote'; quote: StandingQuote } | { kind: 'bar'; bar: Bar };
+type Observation = { kind: 'quote'; quote: StandingQuote } | { kind: 'bar'; bar: ExchangeBar };
 
 interface Liquidity {
   /** What is left for buys and for sells; undefined means no limit. */

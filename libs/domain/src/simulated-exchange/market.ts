@@ -5,7 +5,7 @@ type DecimalInput = DecimalString | Decimal;
 
 /**
  * A top-of-book quote as the simulator is fed it: the wire message or the market-data domain's
- * Quote both fit. Sizes are in shares; without them liquidity at the touch is unlimited.
+ * ExchangeQuote both fit. Sizes are in shares; without them liquidity at the touch is unlimited.
  */
 export interface SimulatedQuote {
   symbol: string;
@@ -28,7 +28,7 @@ export interface SimulatedBar {
   volume: DecimalInput;
 }
 
-export interface Quote {
+export interface ExchangeQuote {
   symbol: string;
   at: string;
   bid: Decimal;
@@ -37,7 +37,7 @@ export interface Quote {
   askSize?: Decimal;
 }
 
-export interface Bar {
+export interface ExchangeBar {
   symbol: string;
   at: string;
   open: Decimal;
@@ -48,7 +48,7 @@ export interface Bar {
 }
 
 /** What the exchange last saw of a symbol and how much of the standing quote orders already took. */
-export interface StandingQuote extends Quote {
+export interface StandingQuote extends ExchangeQuote {
   takenByBuys: Decimal;
   takenBySells: Decimal;
 }
@@ -74,7 +74,7 @@ function decimalOf(value: DecimalInput, field: string): Decimal {
   return value instanceof Decimal ? value : dec(value, field);
 }
 
-export function parseQuote(quote: SimulatedQuote): Quote {
+export function parseQuote(quote: SimulatedQuote): ExchangeQuote {
   const what = `quote for ${quote.symbol}`;
   const bid = decimalOf(quote.bid, `${what} bid`);
   const ask = decimalOf(quote.ask, `${what} ask`);
@@ -90,9 +90,9 @@ export function parseQuote(quote: SimulatedQuote): Quote {
   };
 }
 
-export function parseBar(bar: SimulatedBar): Bar {
+export function parseBar(bar: SimulatedBar): ExchangeBar {
   const what = `bar for ${bar.symbol}`;
-  const parsed: Bar = {
+  const parsed: ExchangeBar = {
     symbol: bar.symbol,
     at: timestampOf(bar.timestamp, what),
     open: decimalOf(bar.open, `${what} open`),
@@ -112,11 +112,11 @@ export function parseBar(bar: SimulatedBar): Bar {
   return parsed;
 }
 
-export function midOf(quote: Quote): Decimal {
+export function midOf(quote: ExchangeQuote): Decimal {
   return quote.bid.plus(quote.ask).div(2);
 }
 
-export function observeQuote(market: MarketView, quote: Quote): MarketView {
+export function observeQuote(market: MarketView, quote: ExchangeQuote): MarketView {
   return {
     ...market,
     quotes: { ...market.quotes, [quote.symbol]: { ...quote, takenByBuys: ZERO, takenBySells: ZERO } },
@@ -124,7 +124,7 @@ export function observeQuote(market: MarketView, quote: Quote): MarketView {
   };
 }
 
-export function observeBar(market: MarketView, bar: Bar): MarketView {
+export function observeBar(market: MarketView, bar: ExchangeBar): MarketView {
   return {
     ...market,
     lastPrices: { ...market.lastPrices, [bar.symbol]: bar.close },

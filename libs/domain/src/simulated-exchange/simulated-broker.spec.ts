@@ -48,7 +48,7 @@ const bar = (at: number, open: string, high: string, low: string, close: string,
   close,
   volume,
 });
-const fillsOf = (updates: BrokerUpdate[]) => updates.flatMap((update) => (update.kind === 'fill' ? [update.fill] : []));
+const fillProgressOf = (updates: BrokerUpdate[]) => updates.flatMap((update) => (update.kind === 'fill' ? [update.fill] : []));
 
 describe('simulated exchange: marketable orders', () => {
   it('fills a market buy at the ask plus slippage, rounded up to the tick, with a minimum commission', async () => {
@@ -56,7 +56,7 @@ describe('simulated exchange: marketable orders', () => {
     broker.onQuote(quote(0, '99.98', '100.00'));
     await broker.submit(order({ quantity: '100' }));
     // 100.00 × (1 + 10 / 10 000) = 100.10; 100 × 0.005 = 0.50 is below the minimum of 1.
-    expect(fillsOf(updates)).toEqual([expect.objectContaining({ price: '100.1', quantity: '100', fee: '1' })]);
+    expect(fillProgressOf(updates)).toEqual([expect.objectContaining({ price: '100.1', quantity: '100', fee: '1' })]);
   });
 
   it('fills a market sell at the bid minus slippage, rounded down to the tick', async () => {
@@ -64,7 +64,7 @@ describe('simulated exchange: marketable orders', () => {
     broker.onQuote(quote(0, '50.00', '50.02'));
     await broker.submit(order({ side: 'sell' }));
     // 50.00 × (1 − 3 / 10 000) = 49.985 → 49.98
-    expect(fillsOf(updates)[0]?.price).toBe('49.98');
+    expect(fillProgressOf(updates)[0]?.price).toBe('49.98');
   });
 
   it('lets an order match only after its latency', async () => {
@@ -73,10 +73,10 @@ describe('simulated exchange: marketable orders', () => {
     const acknowledged = await broker.submit(order());
     expect(acknowledged.status).toBe('accepted');
     broker.onQuote(quote(10, '100.00', '100.01'));
-    expect(fillsOf(updates)).toEqual([]);
+    expect(fillProgressOf(updates)).toEqual([]);
     clock.advance(60);
     broker.advance();
-    expect(fillsOf(updates)).toEqual([expect.objectContaining({ price: '100.01', filledAt: later(60) })]);
+    expect(fillProgressOf(updates)).toEqual([expect.objectContaining({ price: '100.01', filledAt: later(60) })]);
   });
 
   it('caps a marketable limit at its limit and fills it at the better touch', async () => {
@@ -84,14 +84,14 @@ describe('simulated exchange: marketable orders', () => {
     broker.onQuote(quote(0, '99.90', '100.00'));
     await broker.submit(order({ type: 'limit', limitPrice: '100.20' }));
     // 100.00 + 50 bps = 100.50, capped at the limit 100.20.
-    expect(fillsOf(updates)[0]?.price).toBe('100.2');
+    expect(fillProgressOf(updates)[0]?.price).toBe('100.2');
   });
 
   it('takes quotes as the market-data domain has them (Date and Decimal) as well as wire strings', async () => {
     const { broker, updates } = setup();
     broker.onQuote({ symbol: 'SPY', timestamp: start, bid: dec('99.99'), ask: dec('100.01'), bidSize: dec('500'), askSize: dec('500') });
     await broker.submit(order({ quantity: '10' }));
-    expect(fillsOf(updates)).toEqual([expect.objectContaining({ price: '100.01', quantity: '10' })]);
+    expect(fillProgressOf(updates)).toEqual([expect.objectContaining({ price: '100.01', quantity: '10' })]);
   });
 
   it('takes no more than the displayed size at the touch, and the rest from later quotes', async () => {
@@ -99,7 +99,7 @@ describe('simulated exchange: marketable orders', () => {
     broker.onQuote(quote(0, '99.99', '100.00', { askSize: '120' }));
     await broker.submit(order({ quantity: '300' }));
     broker.onQuote(quote(1000, '99.99', '100.01', { askSize: '500' }));
-    expect(fillsOf(updates).map((fill) => [fill.quantity, fill.price])).toEqual([
+    expect(fillProgressOf(updates).map((fill) => [fill.quantity, fill.price])).toEqual([
       ['120', '100'],
       ['180', '100.01'],
     ]);
@@ -112,10 +112,10 @@ describe('simulated exchange: resting limit orders', () => {
     broker.onQuote(quote(0, '99.00', '99.10'));
     await broker.submit(order({ type: 'limit', limitPrice: '98.50', timeInForce: 'gtc' }));
     broker.onQuote(quote(1000, '98.40', '98.50')); // touches the limit: not through
-    expect(fillsOf(updates)).toEqual([]);
+    expect(fillProgressOf(updates)).toEqual([]);
     broker.onQuote(quote(2000, '98.30', '98.45'));
-    expect(fillsOf(updates)).toEqual([expect.objectContaining({ price: '98.5' })]);
-    expect((await broker.getOrder(fillsOf(updates)[0]!.clientOrderId))?.status).toBe('filled');
+    expect(fillProgressOf(updates)).toEqual([expect.objectContaining({ price: '98.5' })]);
+    expect((await broker.getOrder(fillProgressOf(updates)[0]!.clientOrderId))?.status).toBe('filled');
   });
 
   it('fills at a touch when configured to', async () => {
@@ -123,7 +123,7 @@ describe('simulated exchange: resting limit orders', () => {
     broker.onQuote(quote(0, '99.00', '99.10'));
     await broker.submit(order({ type: 'limit', limitPrice: '98.50' }));
     broker.onQuote(quote(1000, '98.40', '98.50'));
-    expect(fillsOf(updates)).toEqual([expect.objectContaining({ price: '98.5' })]);
+    expect(fillProgressOf(updates)).toEqual([expect.objectContaining({ price: '98.5' })]);
   });
 
   it('matches a bar only against orders that were active when it opened', async () => {
@@ -132,9 +132,9 @@ describe('simulated exchange: resting limit orders', () => {
     clock.set(new Date(later(90_000)));
     await broker.submit(order({ timeInForce: 'gtc' })); // arrives in the middle of the next bar
     broker.onBar(bar(120_000, '100.5', '101', '99', '100'));
-    expect(fillsOf(updates)).toEqual([]);
+    expect(fillProgressOf(updates)).toEqual([]);
     broker.onBar(bar(180_000, '100.25', '101', '99', '100'));
-    expect(fillsOf(updates)).toEqual([expect.objectContaining({ price: '100.25', filledAt: later(180_000) })]);
+    expect(fillProgressOf(updates)).toEqual([expect.objectContaining({ price: '100.25', filledAt: later(180_000) })]);
   });
 
   it('fills a resting sell limit from a bar that trades through it, or at the open after a gap', async () => {
@@ -145,7 +145,7 @@ describe('simulated exchange: resting limit orders', () => {
     broker.onBar(bar(120_000, '101', '102.50', '100.8', '102.2'));
     await broker.submit(order({ side: 'sell', type: 'limit', limitPrice: '103', timeInForce: 'gtc' }));
     broker.onBar(bar(180_000, '104', '105', '103.5', '104.5'));
-    expect(fillsOf(updates).map((fill) => fill.price)).toEqual(['102', '104']);
+    expect(fillProgressOf(updates).map((fill) => fill.price)).toEqual(['102', '104']);
   });
 
   it('fills partially by the volume participation cap, charging the minimum commission once per order', async () => {
@@ -156,7 +156,7 @@ describe('simulated exchange: resting limit orders', () => {
     broker.onBar(bar(120_000, '100', '101', '99', '100', '1000'));
     broker.onBar(bar(180_000, '100', '101', '99', '100', '1000'));
     // 10 % of 1 000 = 100 shares a bar; commission max(0.005 × shares, 1) on the running total: 1, 1, 1.25.
-    expect(fillsOf(updates).map((fill) => [fill.quantity, fill.fee])).toEqual([
+    expect(fillProgressOf(updates).map((fill) => [fill.quantity, fill.fee])).toEqual([
       ['100', '1'],
       ['100', '0'],
       ['50', '0.25'],
@@ -171,17 +171,17 @@ describe('simulated exchange: stops', () => {
     broker.onQuote(quote(0, '99.00', '99.05'));
     await broker.submit(order({ type: 'stop', stopPrice: '100', timeInForce: 'gtc' }));
     broker.onQuote(quote(1000, '99.90', '99.95'));
-    expect(fillsOf(updates)).toEqual([]);
+    expect(fillProgressOf(updates)).toEqual([]);
     broker.onQuote(quote(2000, '100.00', '100.02'));
     // 100.02 + 10 bps = 100.120002 → 100.13
-    expect(fillsOf(updates)).toEqual([expect.objectContaining({ price: '100.13' })]);
+    expect(fillProgressOf(updates)).toEqual([expect.objectContaining({ price: '100.13' })]);
   });
 
   it('fills a sell stop at the open when a bar gaps through it', async () => {
     const { broker, updates } = setup();
     await broker.submit(order({ side: 'sell', type: 'stop', stopPrice: '95', timeInForce: 'gtc' }));
     broker.onBar(bar(60_000, '93', '94', '92', '93.5'));
-    expect(fillsOf(updates)[0]?.price).toBe('93');
+    expect(fillProgressOf(updates)[0]?.price).toBe('93');
   });
 
   it('turns a triggered stop-limit into a resting limit when the trigger price is beyond the limit', async () => {
@@ -190,10 +190,10 @@ describe('simulated exchange: stops', () => {
     const request = order({ type: 'stop_limit', stopPrice: '100', limitPrice: '100.10', timeInForce: 'gtc' });
     await broker.submit(request);
     broker.onQuote(quote(1000, '100.20', '100.25')); // triggers, but the ask is above the limit
-    expect(fillsOf(updates)).toEqual([]);
+    expect(fillProgressOf(updates)).toEqual([]);
     expect((await broker.getOrder(request.clientOrderId))?.status).toBe('new');
     broker.onQuote(quote(2000, '99.95', '100.05')); // trades through 100.10
-    expect(fillsOf(updates)).toEqual([expect.objectContaining({ price: '100.1' })]);
+    expect(fillProgressOf(updates)).toEqual([expect.objectContaining({ price: '100.1' })]);
   });
 });
 
@@ -203,7 +203,7 @@ describe('simulated exchange: time in force, cancel and replace', () => {
     broker.onQuote(quote(0, '99.99', '100.00', { askSize: '40' }));
     const request = order({ quantity: '100', timeInForce: 'ioc' });
     await broker.submit(request);
-    expect(fillsOf(updates).map((fill) => fill.quantity)).toEqual(['40']);
+    expect(fillProgressOf(updates).map((fill) => fill.quantity)).toEqual(['40']);
     expect(updates.at(-1)).toMatchObject({ kind: 'canceled', order: { clientOrderId: request.clientOrderId, filledQuantity: '40', status: 'canceled' } });
   });
 

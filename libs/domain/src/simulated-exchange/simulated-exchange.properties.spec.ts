@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { dec, Decimal, decString, DomainError, ManualClock } from '@tollgate/kernel';
 import { BrokerRejectedError, type BrokerUpdate, type OrderEvent, type OrderSide, type OrderType, type TimeInForce } from '@tollgate/contracts';
-import { decide, evolve, initialState, isAtVenue, orderIdFor, type OrderCommand, type OrderState } from '../order';
+import { decideOrder, evolveOrder, initialOrderState, isAtVenue, orderIdFor, type OrderCommand, type OrderState } from '../order';
 import { SimulatedBroker } from './simulated-broker';
 
 /**
@@ -54,8 +54,8 @@ describe('simulated exchange properties', () => {
         const metadata = () => ({ now: clock.now() });
         const apply = (orderId: string, command: OrderCommand): void => {
           const state = orders.get(orderId)!;
-          const events: OrderEvent[] = decide(command, state);
-          orders.set(orderId, events.reduce(evolve, state));
+          const events: OrderEvent[] = decideOrder(command, state);
+          orders.set(orderId, events.reduce(evolveOrder, state));
         };
         broker.onUpdate((update: BrokerUpdate) => {
           if (update.kind === 'disconnected' || update.kind === 'reconnected') return;
@@ -91,7 +91,7 @@ describe('simulated exchange properties', () => {
             case 'submit': {
               intent += 1;
               const orderId = orderIdFor(`intent-${intent}`);
-              orders.set(orderId, initialState);
+              orders.set(orderId, initialOrderState);
               apply(orderId, {
                 type: 'InitializeOrder',
                 data: {

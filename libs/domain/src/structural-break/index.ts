@@ -27,7 +27,7 @@ export {
 } from './online-detector';
 export type { RegimeCommand, ResolveStructuralBreakSuspicion, SuspectStructuralBreak, WindowReturn } from './regime.commands';
 export { breakSuspicionIdFor, decideRegime, regimeDecider } from './regime.decide';
-export { evolveRegime, initialRegimeState, lastConfirmedBreakAt, regimeBlocksNewProposals, type RegimeHistory, type RegimeState } from './regime.state';
+export { evolveRegime, initialRegimeState, lastConfirmedBreak, regimeBlocksNewProposals, type RegimeHistory, type RegimeState } from './regime.state';
 export {
   createRegimeMonitor,
   DEFAULT_BREAK_CONFIRMATION,
@@ -39,3 +39,4 @@ export {
 } from './regime-monitor';
 export { createSeededRandom, type SeededRandom } from './seeded-random';
 export { statisticString } from './statistic-string';
+export { parseSeriesCsv, type SeriesTable } from './series-csv';

@@ -21,7 +21,7 @@ export const DEFAULT_BREAK_CONFIRMATION: BreakConfirmationPolicy = {
   variance: 'iid',
   alpha: '0.01',
   volatilityModel: 'garch',
-  volatilityModelBars: 500,
+  volatilityModelBars: 1000,
 };
 
 export const DEFAULT_REGIME_MONITOR_CONFIG: RegimeMonitorConfig = {
@@ -54,7 +54,7 @@ export function monitorRecentReturns(state: RegimeMonitorState, config: RegimeMo
 }
 
 function returnsToKeep(config: RegimeMonitorConfig): number {
-  return Math.max(config.confirmation.lookbackBars, config.confirmation.volatilityModelBars) + config.confirmation.afterBars + 1;
+  return config.confirmation.volatilityModelBars + config.confirmation.lookbackBars + config.confirmation.afterBars;
 }
 
 /** Feeds one bar's return; returns the next state and the regime events it caused. */

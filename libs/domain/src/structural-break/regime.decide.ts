@@ -85,8 +85,8 @@ function resolve(command: ResolveStructuralBreakSuspicion, state: RegimeState): 
 }
 
 /**
- * The lookback bars up to and including the detection bar, then the bars after it; and, for a
- * volatility model, the longer history before the window it is fitted on.
+ * The lookback bars up to and including the detection bar, then the bars after it; and the
+ * history before the window a volatility model is fitted on.
  */
 function testWindow(
   recentReturns: readonly WindowReturn[],
@@ -107,25 +107,26 @@ function testWindow(
       required: policy.afterBars,
     });
   }
-  return {
-    window: [...upToDetection.slice(-policy.lookbackBars), ...after.slice(0, policy.afterBars)],
-    modelHistory: upToDetection.slice(-policy.volatilityModelBars),
-  };
+  const lookback = upToDetection.slice(-policy.lookbackBars);
+  const beforeWindow = upToDetection.slice(0, upToDetection.length - lookback.length);
+  return { window: [...lookback, ...after.slice(0, policy.afterBars)], modelHistory: beforeWindow.slice(-policy.volatilityModelBars) };
 }
+
+/** A GARCH fit needs some history; with less than this before the window, the window's own lookback is used. */
+const MINIMUM_MODEL_HISTORY = 100;
 
 /**
  * A break in volatility is a break in the mean of squared deviations. With a GARCH model, the
  * squares are of residuals standardized by the conditional variance of a GARCH(1,1) fitted to the
- * history before the suspicion and run forward through the window: volatility clustering the
- * model expects does not count as a break.
+ * history before the test window and run forward through it: clustering the model expects does not
+ * count as a break. The fit stops where the window starts because a fit that saw the break would
+ * explain it away as persistence.
  */
 function volatilitySeries(window: WindowReturn[], modelHistory: WindowReturn[], policy: BreakConfirmationPolicy): number[] {
-  const history = modelHistory;
+  const history = modelHistory.length >= MINIMUM_MODEL_HISTORY ? modelHistory : window.slice(0, window.length - policy.afterBars);
   const mean = history.reduce((sum, bar) => sum + bar.value, 0) / history.length;
   if (policy.volatilityModel === 'none') return window.map((bar) => (bar.value - mean) ** 2);
   const fit = fitGarch11(history.map((bar) => bar.value - mean));
-  // The model runs from the start of its history to the end of the window, so the window's first
-  // conditional variances carry the history's clustering rather than starting cold.
   const firstWindowTime = Date.parse(window[0]!.at);
   const path = [...history.filter((bar) => Date.parse(bar.at) < firstWindowTime), ...window];
   const variances = garchConditionalVariances(fit, path.map((bar) => bar.value - mean));

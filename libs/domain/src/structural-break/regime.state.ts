@@ -39,7 +39,10 @@ export function regimeBlocksNewProposals(state: RegimeState): boolean {
   return state.status === 'suspected';
 }
 
-/** End time of the last confirmed break's last pre-break bar, or null: the exit rule's input. */
-export function lastConfirmedBreakAt(state: RegimeState): string | null {
-  return state.lastConfirmedBreak?.breakAt ?? null;
+/**
+ * The last confirmed break: when it happened (end of its last pre-break bar) and when it was
+ * confirmed. The exit rule closes positions opened before the confirmation.
+ */
+export function lastConfirmedBreak(state: RegimeState): { breakAt: string; confirmedAt: string } | null {
+  return state.lastConfirmedBreak === null ? null : { breakAt: state.lastConfirmedBreak.breakAt, confirmedAt: state.lastConfirmedBreak.resolvedAt };
 }

@@ -52,6 +52,10 @@ function localError(error: unknown): Error {
 
 export const MEMORY_DATA_DIR = 'memory://';
 
+export function isMemory(dataDir: string): boolean {
+  return dataDir.startsWith(MEMORY_DATA_DIR);
+}
+
 export class DataDirectoryInUseError extends Error {
   override name = 'DataDirectoryInUseError';
   constructor(readonly directory: string, readonly pid: number) {
@@ -60,8 +64,13 @@ export class DataDirectoryInUseError extends Error {
 }
 
 async function acquireInstance(dataDir: string): Promise<{ key: string; shared: SharedInstance }> {
-  // Each memory:// store is its own database: tests open many side by side.
-  const key = dataDir === MEMORY_DATA_DIR ? `${MEMORY_DATA_DIR}#${Math.random().toString(36).slice(2)}` : resolve(dataDir);
+  // A bare memory:// is a private database per store; memory://<name> is shared by name within
+  // the process (so several stores, or a store and TypeORM, can use one in-memory database).
+  const key = isMemory(dataDir)
+    ? dataDir === MEMORY_DATA_DIR
+      ? `${MEMORY_DATA_DIR}#${Math.random().toString(36).slice(2)}`
+      : dataDir
+    : resolve(dataDir);
   let pending = instances.get(key);
   if (!pending) {
     pending = openInstance(dataDir, key);
@@ -74,7 +83,7 @@ async function acquireInstance(dataDir: string): Promise<{ key: string; shared: 
 }
 
 async function openInstance(dataDir: string, key: string): Promise<SharedInstance> {
-  if (dataDir === MEMORY_DATA_DIR) {
+  if (isMemory(dataDir)) {
     return { db: await loadPglite().PGlite.create(MEMORY_DATA_DIR), mutex: new Mutex(), references: 0 };
   }
   // Beside the data directory, not in it: PGlite's initdb wants an empty directory.
@@ -133,7 +142,7 @@ export class PgliteExecutor implements SqlExecutor {
   private closed = false;
 
   private constructor(private readonly key: string, private readonly shared: SharedInstance, dataDir: string) {
-    this.location = dataDir === MEMORY_DATA_DIR ? 'pglite (in memory)' : `pglite:${key}`;
+    this.location = isMemory(dataDir) ? 'pglite (in memory)' : `pglite:${key}`;
   }
 
   static async open(dataDir: string): Promise<PgliteExecutor> {

@@ -1,6 +1,6 @@
-import { ZERO, type Decimal } from '@tollgate/kernel';
+import { dec, ZERO, type Decimal } from '@tollgate/kernel';
 import type { OrderSide, OrderType } from '@tollgate/contracts';
-import { directionOf } from './request';
+import { directionOf, type OrderCheckRequest } from './request';
 
 /** Longest window the log answers for; windows in the limits schema are capped at this. */
 export const ACTIVITY_RETENTION_MS = 3_600_000;
@@ -95,6 +95,22 @@ export class RiskActivityLog {
     if (slice) slice.push(order);
     else this.bySlice.set(order.sliceKey, [order]);
     this.prune(at - ACTIVITY_RETENTION_MS);
+  }
+
+  /** Records an order the engine allowed, as the risk service does right after the allow. */
+  recordAllowed(request: OrderCheckRequest): void {
+    this.recordAccepted({
+      action: request.action,
+      clientOrderId: request.clientOrderId,
+      strategy: request.strategy,
+      symbol: request.symbol,
+      side: request.side,
+      type: request.type,
+      quantity: dec(request.quantity, 'quantity'),
+      limitPrice: request.limitPrice ? dec(request.limitPrice, 'limitPrice') : null,
+      stopPrice: request.stopPrice ? dec(request.stopPrice, 'stopPrice') : null,
+      at: request.at,
+    });
   }
 
   /** Allowed messages of one kind with time in (since, now]. */

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { dec, ZERO } from '@tollgate/kernel';
+import { ZERO } from '@tollgate/kernel';
 import { ACCOUNT, accountOf, at, limitsDocument, order, snapshotWith, T0 } from '../risk.fixtures';
 import { RiskActivityLog } from './activity-log';
 import { PreTradeRiskEngine, type RiskDecision } from './engine';
@@ -15,20 +15,7 @@ function codes(decision: RiskDecision): string[] {
 /** What the risk service does after an allow: record the order in the activity log. */
 function checkAndRecord(request: OrderCheckRequest, snapshot: RiskSnapshot): RiskDecision {
   const decision = engine.check(request, snapshot);
-  if (decision.verdict === 'allow') {
-    snapshot.activity.recordAccepted({
-      action: request.action,
-      clientOrderId: request.clientOrderId,
-      strategy: request.strategy,
-      symbol: request.symbol,
-      side: request.side,
-      type: request.type,
-      quantity: dec(request.quantity),
-      limitPrice: request.limitPrice ? dec(request.limitPrice) : null,
-      stopPrice: request.stopPrice ? dec(request.stopPrice) : null,
-      at: request.at,
-    });
-  }
+  if (decision.verdict === 'allow') snapshot.activity.recordAllowed(request);
   return decision;
 }
 
