@@ -24,6 +24,7 @@ import { dailyFillQualityReports, orderFillQualityReport, type DailyFillQualityR
 import { InstrumentCatalog, type Instrument } from '@tollgate/domain/instrument';
 import {
   clientOrderIdFor,
+  foldOrderEvents,
   orderDecider,
   orderIdFor,
   orderStreamId,
@@ -548,7 +549,7 @@ export class ExecutionHandlers implements OnApplicationBootstrap, BeforeApplicat
 
   private async load(orderId: string): Promise<OrderState> {
     const events = await this.store.readStream(orderStreamId(orderId));
-    return events.reduce((state, event) => orderDecider.evolve(state, { type: event.type, data: event.data } as OrderEvent), orderDecider.initialState);
+    return foldOrderEvents(events.map((event) => ({ type: event.type, data: event.data }) as OrderEvent));
   }
 
   private apply(

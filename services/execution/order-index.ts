@@ -1,6 +1,6 @@
 import { ORDER_STREAM_CATEGORY, orderEvents, streamCategory, type OrderEvent, type RecordedEvent } from '@tollgate/contracts';
 import { fillForQualityFromOrderFilled, type FillForQuality } from '@tollgate/domain/fill-quality';
-import { averageFillPrice, evolve, fillsOf, initialState, terminalStatuses, type OrderState } from '@tollgate/domain/order';
+import { averageFillPrice, evolveOrder, fillProgressOf, initialOrderState, terminalStatuses, type OrderState } from '@tollgate/domain/order';
 import type { EventStore, Subscription } from '@tollgate/event-store';
 import { decString } from '@tollgate/kernel';
 import type { Logger } from '@tollgate/telemetry';
@@ -124,9 +124,9 @@ export class OrderIndex {
     if (streamCategory(event.streamId) !== ORDER_STREAM_CATEGORY || !ORDER_EVENT_TYPES.has(event.type)) return;
     const orderEvent = { type: event.type, data: event.data } as OrderEvent;
     const orderId = (event.data as { orderId: string }).orderId;
-    const current = this.orders.get(orderId) ?? { state: initialState };
+    const current = this.orders.get(orderId) ?? { state: initialOrderState };
     try {
-      const state = evolve(current.state, orderEvent);
+      const state = evolveOrder(current.state, orderEvent);
       const next: IndexedOrder = { ...current, state };
       if (orderEvent.type === 'OrderInitialized') {
         next.actor = event.metadata.actor;
@@ -150,7 +150,7 @@ export function orderView(orderId: string, state: OrderState, actor?: string, re
   if (state.status === 'NotInitialized') {
     return { orderId, clientOrderId: '', intentId: '', intentKind: '', symbol: '', side: '', type: '', timeInForce: '', quantity: '0', status: state.status, filledQuantity: '0', fees: '0' };
   }
-  const fills = fillsOf(state);
+  const fills = fillProgressOf(state);
   const average = averageFillPrice(state);
   const reasons = state.status === 'Denied' ? [...state.reasons] : state.status === 'Rejected' || state.status === 'Unknown' ? [state.reason] : undefined;
   return {

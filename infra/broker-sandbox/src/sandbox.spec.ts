@@ -6,6 +6,7 @@ import { SandboxBook, type OrderTerms, type SandboxRecord } from './book';
 import { FaultInjector, RateLimiter } from './faults';
 import { FileJournal } from './journal';
 import { TopOfBookEngine } from './matching-engine';
+import { SimulatedExchangeEngine } from './simulated-exchange-engine';
 import { SyntheticPriceSource } from './price-source';
 
 const at = '2026-01-02T15:00:00.000Z';
@@ -143,5 +144,30 @@ describe('synthetic prices', () => {
     crowded.current('AAPL', at);
     const pathOf = (source: SyntheticPriceSource) => Array.from({ length: 20 }, () => source.tick(at).find((quote) => quote.symbol === 'AAPL')!.ask);
     expect(pathOf(crowded)).toEqual(pathOf(alone));
+  });
+});
+
+describe('simulated exchange as the matching engine', () => {
+  it('fills at the touch within the displayed size, and rebuilds from its own events', () => {
+    const recorded: unknown[] = [];
+    const engine = new SimulatedExchangeEngine(3);
+    engine.setRecorder((events) => recorded.push(...events));
+    engine.quote({ symbol: 'AAPL', bid: '99.99', ask: '100.01', bidSize: '100', askSize: '100', at });
+    const outcomes = engine.add({ orderId: 'o-1', symbol: 'AAPL', side: 'buy', type: 'market', timeInForce: 'day', quantity: '150', limitPrice: null, stopPrice: null }, at);
+    expect(outcomes).toEqual([{ kind: 'execution', orderId: 'o-1', quantity: '100', price: '100.01', at }]);
+    const rebuilt = new SimulatedExchangeEngine(3);
+    rebuilt.resume(recorded);
+    const later = '2026-01-02T15:00:01.000Z';
+    expect(rebuilt.quote({ symbol: 'AAPL', bid: '100', ask: '100.02', bidSize: '100', askSize: '100', at: later })).toEqual([
+      { kind: 'execution', orderId: 'o-1', quantity: '50', price: '100.02', at: later },
+    ]);
+  });
+
+  it('ends an order the exchange does not take instead of leaving it working', () => {
+    const engine = new SimulatedExchangeEngine(3);
+    engine.quote({ symbol: 'AAPL', bid: '99.99', ask: '100.01', bidSize: '100', askSize: '100', at });
+    const outcomes = engine.add({ orderId: 'o-2', symbol: 'AAPL', side: 'buy', type: 'market', timeInForce: 'day', quantity: '1.5', limitPrice: null, stopPrice: null }, at);
+    expect(outcomes.map((item) => item.kind)).toEqual(['expired']);
+    expect(engine.working()).toEqual([]);
   });
 });

@@ -50,7 +50,13 @@ export class SimulatedExchangeEngine implements MatchingEngine {
     };
     // The exchange decides synchronously inside submit; its updates are collected as they are published.
     void this.broker.submit(request).catch(() => undefined);
-    return this.drain();
+    const outcomes = this.drain();
+    if (!this.broker.exchangeState.orders[order.orderId] && !outcomes.some((item) => item.kind === 'expired')) {
+      // Refused before it became an order (input the exchange does not take): the sandbox must not keep it working.
+      this.resting.delete(order.orderId);
+      outcomes.push({ kind: 'expired', orderId: order.orderId, at });
+    }
+    return outcomes;
   }
 
   restoreQuote(): void {

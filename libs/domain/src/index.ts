@@ -1,1 +1,9 @@
-export {};
+export * from './calendar';
+export * from './fill-quality';
+export * from './instrument';
+export * from './ledger';
+export * from './market-data';
+export * from './order';
+export * from './simulated-exchange';
+export * from './sizing';
+export * from './strategy';

@@ -116,5 +116,10 @@ describe('EventRelay on PostgreSQL and NATS', () => {
     await again.stop();
     await consumer.close();
     expect(seen.map((event) => event.position)).toEqual(Array.from({ length: 30 }, (_, i) => head + i + 1));
+    // A stale relay saving an older position cannot move the checkpoint back; an operator's reset can.
+    await checkpoints.save('resume-test', 1);
+    expect(await checkpoints.load('resume-test')).toBe(head + 30);
+    await checkpoints.reset('resume-test', 1);
+    expect(await checkpoints.load('resume-test')).toBe(1);
   });
 });

@@ -66,6 +66,7 @@ interface AppendOptions {
   data: string;
   expectedVersion: string;
   id?: string;
+  occurredAt?: string;
   schemaVersion?: string;
   actor?: string;
   correlationId?: string;
@@ -92,7 +93,8 @@ export function register(program: Command): void {
     .requiredOption('--type <type>', 'event type, e.g. OperatorNote')
     .requiredOption('--data <json>', 'event data as JSON; money and quantities as decimal strings')
     .option('--expected-version <version>', 'N (the stream\'s current last version), no-stream, stream-exists or any', 'any')
-    .option('--id <uuid>', 'event id; pass the same id to retry safely (default: a new UUID)')
+    .option('--id <uuid>', 'event id (default: a new UUID); a retry with the same id, data and --occurred-at writes nothing')
+    .option('--occurred-at <iso>', 'when it happened, ISO-8601 with zone (default: now)')
     .option('--schema-version <n>', 'schema version of the data (default: the latest)')
     .option('--actor <actor>', 'who is appending (default: user:<login name>)')
     .option('--correlation-id <id>', 'workflow this event belongs to (default: the event id)')
@@ -121,7 +123,7 @@ export function register(program: Command): void {
               causationId: options.causationId ?? null,
               actor: options.actor ?? `user:${userInfo().username}`,
             },
-            occurredAt: new Date().toISOString(),
+            occurredAt: options.occurredAt ?? new Date().toISOString(),
           },
         ]),
       );

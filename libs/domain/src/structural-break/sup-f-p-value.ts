@@ -47,6 +47,17 @@ function logInterpolate(lower: number, upper: number, weightOfUpper: number): nu
 }
 
 /**
+ * Row probabilities with the order the true distribution has: a wider search (smaller π0) never
+ * gives a smaller p-value. Fitted surfaces can cross far in the tail (p < 10⁻⁶, beyond the
+ * simulated range), so each row is raised to the narrower rows' values.
+ */
+function orderedRowProbabilities(statistic: number, surface: 'discrete' | 'continuous'): number[] {
+  const probabilities = SURFACE.map((row) => surfaceProbability(statistic, row[surface]));
+  for (let index = probabilities.length - 2; index >= 0; index -= 1) probabilities[index] = Math.max(probabilities[index]!, probabilities[index + 1]!);
+  return probabilities;
+}
+
+/**
  * P(sup-F > statistic) under no break, for trimming π0 in [0.05, 0.5] (the share of observations
  * excluded at each end) and a series of `sampleSize` observations.
  */
@@ -58,11 +69,15 @@ export function supFPValue(statistic: number, trimming: number, sampleSize: numb
   if (statistic === Number.POSITIVE_INFINITY) return 0;
   if (statistic <= 0) return 1;
   const upperIndex = SURFACE.findIndex((row) => row.trimming >= trimming - 1e-12);
+  const lowerIndex = Math.max(0, upperIndex - 1);
   const upper = SURFACE[upperIndex]!;
-  const lower = SURFACE[Math.max(0, upperIndex - 1)]!;
-  const weightOfUpper = upper === lower ? 1 : (trimming - lower.trimming) / (upper.trimming - lower.trimming);
-  const discrete = logInterpolate(surfaceProbability(statistic, lower.discrete), surfaceProbability(statistic, upper.discrete), weightOfUpper);
+  const lower = SURFACE[lowerIndex]!;
+  const weightOfUpper = upperIndex === lowerIndex ? 1 : (trimming - lower.trimming) / (upper.trimming - lower.trimming);
+  const at = (surface: 'discrete' | 'continuous'): number => {
+    const rows = orderedRowProbabilities(statistic, surface);
+    return logInterpolate(rows[lowerIndex]!, rows[upperIndex]!, weightOfUpper);
+  };
+  const discrete = at('discrete');
   if (sampleSize <= DISCRETE_GRID_STEPS) return Math.min(1, discrete);
-  const continuous = logInterpolate(surfaceProbability(statistic, lower.continuous), surfaceProbability(statistic, upper.continuous), weightOfUpper);
-  return Math.min(1, logInterpolate(continuous, discrete, Math.sqrt(DISCRETE_GRID_STEPS / sampleSize)));
+  return Math.min(1, logInterpolate(at('continuous'), discrete, Math.sqrt(DISCRETE_GRID_STEPS / sampleSize)));
 }
