@@ -38,7 +38,11 @@ module.exports = tseslint.config(
     },
   },
   {
+    // Tests may use the shared server fixtures from any layer.
     files: ['**/*.spec.ts'],
-    rules: { '@typescript-eslint/no-non-null-assertion': 'off' },
+    rules: {
+      '@typescript-eslint/no-non-null-assertion': 'off',
+      '@nx/enforce-module-boundaries': ['error', { allow: ['@tollgate/testing'], depConstraints: [{ sourceTag: '*', onlyDependOnLibsWithTags: ['*'] }] }],
+    },
   },
 );

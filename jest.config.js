@@ -19,6 +19,8 @@ const moduleNameMapper = {
 const common = { transform, transformIgnorePatterns, moduleNameMapper, testEnvironment: 'node', rootDir: __dirname };
 
 module.exports = {
+  // Project-level testTimeout is ignored by Jest 30; integration and e2e suites need the longer limit.
+  testTimeout: 60000,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/{libs,services,infra,bench}/**/*.spec.ts'], testPathIgnorePatterns: ['\\.int\\.spec\\.ts$', '\\.e2e\\.spec\\.ts$', '/node_modules/'] },
     { ...common, displayName: 'integration', testMatch: ['<rootDir>/{libs,services,infra}/**/*.int.spec.ts'], testTimeout: 60000 },

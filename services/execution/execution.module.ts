@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { instrumentsFor, type RuntimeConfig } from '@tollgate/application';
+import { AlpacaBroker, checkBrokerConfiguration, loadAlpacaCredentials } from '@tollgate/brokers';
 import type { BrokerPort } from '@tollgate/contracts';
 import type { Bus } from '@tollgate/messaging';
 import { BUS, LOGGER } from '@tollgate/nest';
@@ -17,8 +18,8 @@ export interface ExecutionModuleOptions extends Partial<ExecutionOptions> {
 
 /**
  * The execution service. In SIMULATED mode its broker is the simulated exchange, reached over the bus
- * in every topology (RemoteBrokerPort). Other modes need their broker adapter wired here; until then
- * execution refuses to start in them rather than trade through the wrong venue.
+ * in every topology (RemoteBrokerPort); in SANDBOX_PAPER and LIVE it is Alpaca (libs/brokers), after
+ * the configuration check refuses any mismatch between the mode and the credentials.
  */
 @Module({})
 export class ExecutionModule {
@@ -46,7 +47,9 @@ export class ExecutionModule {
       broker ??
       (async (bus: Bus, logger?: Logger): Promise<BrokerPort> => {
         if (config.mode !== 'SIMULATED') {
-          throw new Error(`execution has no broker adapter wired for ${config.mode} mode yet; run SIMULATED, or use --dry-run with a simulated broker`);
+          const check = checkBrokerConfiguration(config.mode, config.dryRun, process.env);
+          if (!check.ok) throw new Error(`execution refused the broker configuration: ${check.problems.join('; ')}`);
+          return new AlpacaBroker({ credentials: loadAlpacaCredentials(process.env), timeoutMs: brokerTimeoutMs ?? 10_000 });
         }
         const port = new RemoteBrokerPort(bus, {
           timeoutMs: brokerTimeoutMs ?? 2_000,

@@ -18,3 +18,4 @@ export {
 export type { AbandonExit, CompleteExit, ForceEmergencyExit, PositionExitCommand, RequestExit } from './position-exit.commands';
 export { decidePositionExit, exitIntentIdFor, positionExitDecider } from './position-exit.decide';
 export { evolvePositionExit, initialPositionExitState, type PositionExitState, type WorkingExit } from './position-exit.state';
+export { exitRequestFor } from './exit-request';

@@ -1,0 +1,250 @@
+import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import type { BarMessage, BrokerFillAdoptedData, OrderFilledData, QuoteMessage, RecordedEvent } from '@tollgate/contracts';
+import {
+  applyFill,
+  applyMark,
+  emptyLedger,
+  ledgerFillFromOrderFilled,
+  ledgerReport,
+  ledgerTotals,
+  positionQuantity,
+  unmarkedSymbols,
+  type LedgerFill,
+  type LedgerState,
+} from '@tollgate/domain/ledger';
+import type { EventStore, Subscription } from '@tollgate/event-store';
+import { dec, decString, Decimal, ZERO } from '@tollgate/kernel';
+import type { Bus } from '@tollgate/messaging';
+import { InjectBus, InjectEventStore, InjectLogger } from '@tollgate/nest';
+import type { Logger } from '@tollgate/telemetry';
+import { ledgerUpdatesSubject, type EquityPointView, type LedgerUpdate, type PositionsResponse } from './ledger.commands';
+
+export const LEDGER_OPTIONS = Symbol('tollgate:ledger-options');
+
+export interface LedgerOptions {
+  accountId: string;
+  /** Market time between two points of the equity curve. */
+  equityPointIntervalMs: number;
+  /** Points kept in memory (the oldest go first). */
+  equityPointsKept: number;
+}
+
+/** The event types the ledger folds. */
+export const LEDGER_EVENT_TYPES = ['OrderFilled', 'BrokerFillAdopted', 'SimulatedAccountOpened'] as const;
+
+interface RawMark {
+  bid?: string;
+  ask?: string;
+  price?: string;
+  at: number;
+  iso: string;
+}
+
+/**
+ * Positions and P&L: the FIFO ledger (libs/domain/src/ledger) folded from the event store's fills —
+ * `OrderFilled`, and `BrokerFillAdopted` from broker sync — history first, then live, each fill once by
+ * its fill id. Marks come from quotes and bars; they change unrealized P&L, never the fills, so
+ * replaying the store from zero gives the same ledger exactly (`replayLedger`).
+ */
+@Injectable()
+export class LedgerHandlers implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private state: LedgerState = emptyLedger();
+  private readonly fillIds = new Set<string>();
+  /** The latest quote or bar per symbol, kept raw: a mark is computed when someone asks. */
+  private readonly marks = new Map<string, RawMark>();
+  private readonly curve: EquityPointView[] = [];
+  private highWaterMark: Decimal | undefined;
+  private lastPointAt = Number.NEGATIVE_INFINITY;
+  private subscription: Subscription | undefined;
+  private position = 0;
+  private live = false;
+
+  constructor(
+    @InjectEventStore() private readonly store: EventStore,
+    @InjectBus() private readonly bus: Bus,
+    @InjectLogger() private readonly logger: Logger,
+    @Inject(LEDGER_OPTIONS) private readonly options: LedgerOptions,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const head = await this.store.headPosition();
+    let caughtUp: () => void = () => undefined;
+    const reached = new Promise<void>((resolve) => (caughtUp = resolve));
+    if (head === 0) caughtUp();
+    this.subscription = this.store.subscribeAll({
+      after: 0,
+      handler: (event) => {
+        this.apply(event);
+        this.position = event.position;
+        if (event.position >= head) caughtUp();
+      },
+      onError: (error) => this.logger.error({ err: error }, 'the ledger stopped following the store'),
+    });
+    await reached;
+    this.live = true;
+    this.logger.info({ fills: this.fillIds.size, checkpoint: this.position }, 'ledger caught up with the store');
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.subscription?.stop();
+  }
+
+  // ---- market data ----------------------------------------------------------------------------
+
+  onQuote(quote: QuoteMessage): void {
+    const at = Date.parse(quote.timestamp);
+    const current = this.marks.get(quote.symbol);
+    if (current && current.at > at) return;
+    this.marks.set(quote.symbol, { bid: quote.bid, ask: quote.ask, at, iso: quote.timestamp });
+    this.sampleEquity(at, quote.timestamp);
+  }
+
+  onBar(bar: BarMessage): void {
+    const at = Date.parse(bar.timestamp);
+    const current = this.marks.get(bar.symbol);
+    if (current && current.at > at) return;
+    this.marks.set(bar.symbol, { price: bar.close, at, iso: bar.timestamp });
+    this.sampleEquity(at, bar.timestamp);
+  }
+
+  // ---- queries --------------------------------------------------------------------------------
+
+  positions(symbol?: string): PositionsResponse {
+    const marked = this.marked();
+    const report = ledgerReport(marked);
+    const totals = ledgerTotals(marked);
+    return {
+      positions: symbol ? report.positions.filter((position) => position.symbol === symbol) : report.positions,
+      totals: report.totals,
+      account: { initialCash: decString(marked.initialCash), cash: decString(totals.cash), equity: decString(totals.equity) },
+      unmarked: unmarkedSymbols(marked),
+      checkpoint: this.position,
+      fills: this.fillIds.size,
+    };
+  }
+
+  equityCurve(limit: number): EquityPointView[] {
+    return this.curve.slice(-limit);
+  }
+
+  /** The fills-only ledger (no marks): what a replay from zero must equal. */
+  fillLedger(): LedgerState {
+    return this.state;
+  }
+
+  get checkpoint(): number {
+    return this.position;
+  }
+
+  // ---- folding the store ----------------------------------------------------------------------
+
+  private apply(event: RecordedEvent): void {
+    try {
+      const folded = foldLedgerEvent({ state: this.state, fillIds: this.fillIds }, event, this.options.accountId);
+      if (!folded) return;
+      this.state = folded.state;
+      if (folded.fill && this.live) this.announce(folded.fill, event);
+    } catch (error) {
+      // A fill the ledger refuses is a broken fact; it is reported, never half-applied.
+      this.logger.error({ err: error, eventId: event.id, type: event.type }, `ledger refused event ${event.id} at position ${event.position}`);
+    }
+  }
+
+  private announce(fill: LedgerFill, event: RecordedEvent): void {
+    const position = this.state.positions[fill.symbol];
+    const update: LedgerUpdate = {
+      fillId: fill.fillId!,
+      orderId: typeof (event.data as { orderId?: unknown }).orderId === 'string' ? (event.data as { orderId: string }).orderId : null,
+      symbol: fill.symbol,
+      side: fill.side,
+      quantity: decString(fill.quantity),
+      price: decString(fill.price),
+      position: decString(position ? positionQuantity(position) : ZERO),
+      checkpoint: event.position,
+    };
+    this.bus.publish(ledgerUpdatesSubject, update);
+  }
+
+  private marked(): LedgerState {
+    let state = this.state;
+    for (const [symbol, mark] of this.marks) {
+      const price = mark.price !== undefined ? dec(mark.price) : dec(mark.bid!).plus(dec(mark.ask!)).div(2);
+      state = applyMark(state, { symbol, price, at: mark.iso });
+    }
+    return state;
+  }
+
+  /** One point of the equity curve per interval of market time, valued at the marks then. */
+  private sampleEquity(at: number, iso: string): void {
+    if (at - this.lastPointAt < this.options.equityPointIntervalMs) return;
+    this.lastPointAt = at;
+    if (this.fillIds.size === 0) return;
+    const totals = ledgerTotals(this.marked());
+    if (!this.highWaterMark || totals.equity.gt(this.highWaterMark)) this.highWaterMark = totals.equity;
+    this.curve.push({
+      at: iso,
+      equity: decString(totals.equity),
+      cash: decString(totals.cash),
+      realizedPnl: decString(totals.realizedPnl),
+      unrealizedPnl: decString(totals.unrealizedPnl),
+      fees: decString(totals.fees),
+      highWaterMark: decString(this.highWaterMark),
+      drawdown: decString(this.highWaterMark.minus(totals.equity)),
+    });
+    if (this.curve.length > this.options.equityPointsKept) this.curve.splice(0, this.curve.length - this.options.equityPointsKept);
+  }
+}
+
+/**
+ * One store event folded into the ledger: a fill (once per fill id, whichever event carries it) or the
+ * simulated account's opening cash. Returns undefined for events the ledger does not read. The same
+ * function serves the live projection and a replay, which is what makes them equal.
+ */
+export function foldLedgerEvent(
+  ledger: { state: LedgerState; fillIds: Set<string> },
+  event: Pick<RecordedEvent, 'type' | 'data'>,
+  accountId: string,
+): { state: LedgerState; fill?: LedgerFill } | undefined {
+  switch (event.type) {
+    case 'OrderFilled':
+    case 'BrokerFillAdopted': {
+      const fill =
+        event.type === 'OrderFilled' ? ledgerFillFromOrderFilled(event.data as OrderFilledData) : ledgerFillFromAdopted(event.data as BrokerFillAdoptedData);
+      if (ledger.fillIds.has(fill.fillId!)) return { state: ledger.state };
+      const state = applyFill(ledger.state, fill);
+      ledger.fillIds.add(fill.fillId!);
+      return { state, fill };
+    }
+    case 'SimulatedAccountOpened': {
+      const data = event.data as { accountId: string; initialCash: string };
+      if (data.accountId !== accountId) return undefined;
+      const initialCash = dec(data.initialCash, 'initialCash');
+      // Opening cash moves cash by the difference, so fills folded before it still count.
+      return { state: { ...ledger.state, initialCash, cash: ledger.state.cash.plus(initialCash.minus(ledger.state.initialCash)) } };
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** The ledger a replay of these events from an empty ledger gives. */
+export function replayLedger(events: Iterable<Pick<RecordedEvent, 'type' | 'data'>>, accountId: string): LedgerState {
+  const ledger = { state: emptyLedger(), fillIds: new Set<string>() };
+  for (const event of events) {
+    const folded = foldLedgerEvent(ledger, event, accountId);
+    if (folded) ledger.state = folded.state;
+  }
+  return ledger.state;
+}
+
+function ledgerFillFromAdopted(data: BrokerFillAdoptedData): LedgerFill {
+  return {
+    fillId: data.fillId,
+    symbol: data.symbol,
+    side: data.side,
+    quantity: dec(data.quantity, 'quantity'),
+    price: dec(data.price, 'price'),
+    fee: dec(data.fee, 'fee'),
+    at: data.filledAt,
+  };
+}
