@@ -34,8 +34,9 @@ export function serviceMissing(subject: string): GatewayHttpError {
 
 /**
  * How a failure becomes an HTTP answer. Bus failures name the service and the subject:
- * nobody listening → 503, no reply in time → 504, the service refused the input → 400,
- * a business rule refused it (DomainError) → 422, anything else the service failed with → 502.
+ * nobody listening → 503, no reply in time → 504, the service refused the input → 400, a business
+ * rule refused it (a DomainError, which has a code) → 422, or 404 when its code says `…_NOT_FOUND`;
+ * anything else the service failed with → 502.
  */
 export function toHttpError(error: unknown): { status: number; body: GatewayErrorBody } {
   if (error instanceof GatewayHttpError) return { status: error.status, body: { error: error.message, ...error.details } };
@@ -44,7 +45,7 @@ export function toHttpError(error: unknown): { status: number; body: GatewayErro
   if (error instanceof RequestTimeoutError) return { status: 504, body: { error: error.message, service: error.service, subject: error.subject } };
   if (error instanceof RemoteError) {
     const { remote } = error;
-    const status = remote.name === 'ValidationError' ? 400 : remote.name === 'DomainError' || remote.code ? 422 : 502;
+    const status = remote.name === 'ValidationError' ? 400 : remote.code?.endsWith('_NOT_FOUND') ? 404 : remote.code ? 422 : 502;
     const body: GatewayErrorBody = { error: error.message, service: error.service, subject: error.subject };
     if (remote.code) body.code = remote.code;
     if (Array.isArray(remote.details) && remote.details.every((issue) => typeof issue === 'string')) body.issues = remote.details as string[];
