@@ -1,17 +1,20 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { EventInput, RecordedEvent } from '@tollgate/contracts';
 import { createEventStore, type EventStore } from '@tollgate/event-store';
-import { connectNatsBus, EventRelay, InProcessBus, MemoryCheckpointStore, type Bus } from '@tollgate/messaging';
+import { connectNatsBus, EventRelay, InProcessBus, MemoryCheckpointStore, type Bus, type BusSubscription } from '@tollgate/messaging';
 import { createLogger } from '@tollgate/telemetry';
 import { createTestDatabase, NATS_TEST_URL } from '@tollgate/testing';
 import type { NatsConnection } from 'nats';
+import { Client } from 'pg';
 import { percentile, type BenchFigure, type BenchSuite } from './harness';
 
 /**
  * Commit-to-delivery through the relay (store append → sealed → relay → JetStream → durable consumer),
- * one event at a time so each sample is pure latency, beside a raw NATS core publish → subscriber on the
- * same server in the same run. Also the bus's JetStream path alone and request/reply, each beside the
- * raw `nats` client doing the same. The issue's target: relay p99 ≤ 10 ms on loopback.
+ * one event at a time so each sample is latency, not queueing, beside raw NATS core publish → subscriber
+ * and a raw one-row PostgreSQL INSERT on the same servers. The probes are interleaved sample by sample, so
+ * a burst of load on this shared machine hits the figure and its baseline alike. Also: the bus's JetStream
+ * path alone, request/reply against the raw `nats` client, and the embedded default (PGlite, in-process
+ * bus). The issue's target: relay p99 ≤ 10 ms on loopback.
  */
 const logger = createLogger({ serviceName: 'bench', level: 'silent' });
 const NOTE_TEXT = 'x'.repeat(250);
@@ -19,6 +22,13 @@ const NOTE_TEXT = 'x'.repeat(250);
 const sampleBody = new TextEncoder().encode(
   JSON.stringify({ id: randomUUID(), streamId: 'fill-1', type: 'TradeFilled', data: { text: NOTE_TEXT }, metadata: { correlationId: randomUUID(), causationId: null, actor: 'auto' } }),
 );
+const samplePayload = JSON.parse(new TextDecoder().decode(sampleBody)) as unknown;
+
+/** One kind of measurement: `sample` runs one operation and records its latency (or latencies) in ms. */
+interface Probe {
+  sample(index: number, record: boolean): Promise<void>;
+  close(): Promise<void>;
+}
 
 export const suite: BenchSuite = {
   name: 'messaging',
@@ -30,22 +40,26 @@ export const suite: BenchSuite = {
     const store = await createEventStore({ databaseUrl: database.url });
     const publisher = await connectNatsBus({ url: NATS_TEST_URL, namespace, logger, name: 'bench-publisher' });
     const subscriber = await connectNatsBus({ url: NATS_TEST_URL, namespace, logger, name: 'bench-subscriber' });
-    const figures: BenchFigure[] = [];
+    const probes: Probe[] = [];
     try {
-      progress(`raw NATS publish → subscriber, ${samples} messages one at a time`);
-      const rawPubSub = await rawPublishToSubscriber(publisher.connection, subscriber.connection, `${namespace}.bench.raw`, warmup, samples);
+      const rawPubSub: number[] = [];
+      const rawCommits: number[] = [];
+      const jetstream: number[] = [];
+      const relayed: RelayLatency = { total: [], storeToRelay: [], relayToConsumer: [] };
+      const rawRequests: number[] = [];
+      const busRequests: number[] = [];
+      probes.push(
+        await rawPublishToSubscriber(publisher.connection, subscriber.connection, `${namespace}.bench.raw`, rawPubSub),
+        await rawInsertCommit(database.url, rawCommits),
+        await busPublishToConsumer(publisher, subscriber, jetstream),
+        await commitToDelivery(store, publisher, subscriber, relayed),
+        await rawRequestReply(publisher.connection, subscriber.connection, `${namespace}.bench.rpc`, rawRequests),
+        await busRequestReply(publisher, subscriber, busRequests),
+      );
+      progress(`PostgreSQL + NATS: ${samples} rounds (after ${warmup} warm-up) of raw pub→sub, raw INSERT, bus JetStream, relay, raw and bus request/reply`);
+      await interleave(probes, warmup, samples);
 
-      progress(`bus JetStream publishEvent → durable consumer, ${samples} events`);
-      const jetstream = await busPublishToConsumer(publisher, subscriber, warmup, samples);
-
-      progress(`relay: append → relay → JetStream → consumer, ${samples} events (PostgreSQL)`);
-      const relayed = await commitToDelivery(store, publisher, subscriber, warmup, samples);
-
-      progress(`request/reply, ${samples} requests one at a time`);
-      const rawRequests = await rawRequestReply(publisher.connection, subscriber.connection, `${namespace}.bench.rpc`, warmup, samples);
-      const busRequests = await busRequestReply(publisher, subscriber, warmup, samples);
-
-      progress(`embedded: PGlite + in-process bus, ${Math.min(samples, 1_000)} events`);
+      progress(`embedded: PGlite + in-process bus, ${Math.min(samples, 1_000)} rounds`);
       const embedded = await embeddedCommitToDelivery(warmup, Math.min(samples, 1_000));
 
       const latency = (name: string, value: number, baselineName: string, baseline: number, target?: BenchFigure['target']): BenchFigure => ({
@@ -56,19 +70,22 @@ export const suite: BenchSuite = {
         higherIsBetter: false,
         ...(target ? { target } : {}),
       });
-      figures.push(
+      return [
         latency('relay commit-to-delivery p50 (PostgreSQL → NATS)', percentile(relayed.total, 50), 'raw NATS pub→sub p50', percentile(rawPubSub, 50)),
         latency('relay commit-to-delivery p99 (PostgreSQL → NATS)', percentile(relayed.total, 99), 'raw NATS pub→sub p99', percentile(rawPubSub, 99), { valueAtMost: 10 }),
-        latency('  of which append → relay p99 (store: commit, seal, notify, read)', percentile(relayed.storeToRelay, 99), 'raw NATS pub→sub p99', percentile(rawPubSub, 99)),
+        latency('  of which append → relay p50 (store: commit, seal, notify, read)', percentile(relayed.storeToRelay, 50), 'raw PostgreSQL 1-row INSERT p50', percentile(rawCommits, 50)),
+        latency('  of which append → relay p99 (store: commit, seal, notify, read)', percentile(relayed.storeToRelay, 99), 'raw PostgreSQL 1-row INSERT p99', percentile(rawCommits, 99)),
+        latency('  of which relay → consumer p50 (bus: JetStream publish, ack, delivery)', percentile(relayed.relayToConsumer, 50), 'raw NATS pub→sub p50', percentile(rawPubSub, 50)),
         latency('  of which relay → consumer p99 (bus: JetStream publish, ack, delivery)', percentile(relayed.relayToConsumer, 99), 'raw NATS pub→sub p99', percentile(rawPubSub, 99)),
         latency('bus JetStream publish→consumer p50', percentile(jetstream, 50), 'raw NATS pub→sub p50', percentile(rawPubSub, 50)),
         latency('bus JetStream publish→consumer p99', percentile(jetstream, 99), 'raw NATS pub→sub p99', percentile(rawPubSub, 99)),
         latency('bus request/reply p50', percentile(busRequests, 50), 'raw nats request/reply p50', percentile(rawRequests, 50)),
         latency('bus request/reply p99', percentile(busRequests, 99), 'raw nats request/reply p99', percentile(rawRequests, 99)),
+        latency('embedded commit-to-delivery p50 (PGlite → in-process bus)', percentile(embedded.relayed, 50), 'in-process bus pub→sub p50', percentile(embedded.raw, 50)),
         latency('embedded commit-to-delivery p99 (PGlite → in-process bus)', percentile(embedded.relayed, 99), 'in-process bus pub→sub p99', percentile(embedded.raw, 99)),
-      );
-      return figures;
+      ];
     } finally {
+      await Promise.all(probes.map((probe) => probe.close()));
       await publisher.deleteEventStream().catch(() => undefined);
       await Promise.all([publisher.close(), subscriber.close()]);
       await store.close();
@@ -77,18 +94,14 @@ export const suite: BenchSuite = {
   },
 };
 
-function elapsedMs(start: bigint): number {
-  return Number(process.hrtime.bigint() - start) / 1e6;
+async function interleave(probes: Probe[], warmup: number, samples: number): Promise<void> {
+  for (let index = 0; index < warmup + samples; index++) {
+    for (const probe of probes) await probe.sample(index, index >= warmup);
+  }
 }
 
-/** Runs `once` warmup + samples times, one at a time; returns the measured samples (warmup dropped). */
-async function measure(warmup: number, samples: number, once: (index: number) => Promise<number>): Promise<number[]> {
-  const results: number[] = [];
-  for (let index = 0; index < warmup + samples; index++) {
-    const value = await once(index);
-    if (index >= warmup) results.push(value);
-  }
-  return results;
+function elapsedMs(start: bigint, end = process.hrtime.bigint()): number {
+  return Number(end - start) / 1e6;
 }
 
 /** Resolves the waiter registered under a key when the matching delivery arrives. */
@@ -104,34 +117,54 @@ class Arrivals {
   }
 }
 
-async function rawPublishToSubscriber(pub: NatsConnection, sub: NatsConnection, subject: string, warmup: number, samples: number): Promise<number[]> {
+async function rawPublishToSubscriber(pub: NatsConnection, sub: NatsConnection, subject: string, results: number[]): Promise<Probe> {
   let arrived: () => void = () => {};
   const subscription = sub.subscribe(subject, { callback: () => arrived() });
   await sub.flush();
-  const results = await measure(warmup, samples, async () => {
-    const delivered = new Promise<void>((resolve) => (arrived = resolve));
-    const start = process.hrtime.bigint();
-    pub.publish(subject, sampleBody);
-    await delivered;
-    return elapsedMs(start);
-  });
-  subscription.unsubscribe();
-  return results;
+  return {
+    async sample(_index, record) {
+      const delivered = new Promise<void>((resolve) => (arrived = resolve));
+      const start = process.hrtime.bigint();
+      pub.publish(subject, sampleBody);
+      await delivered;
+      if (record) results.push(elapsedMs(start));
+    },
+    async close() {
+      subscription.unsubscribe();
+    },
+  };
 }
 
-async function busPublishToConsumer(publisher: Bus, subscriber: Bus, warmup: number, samples: number): Promise<number[]> {
+/** The floor under any commit-to-delivery figure: one durable commit on the same server. */
+async function rawInsertCommit(databaseUrl: string, results: number[]): Promise<Probe> {
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  await client.query('CREATE TABLE bench_raw_commit (id uuid PRIMARY KEY, body text NOT NULL)');
+  const body = new TextDecoder().decode(sampleBody);
+  return {
+    async sample(_index, record) {
+      const start = process.hrtime.bigint();
+      await client.query('INSERT INTO bench_raw_commit (id, body) VALUES ($1, $2)', [randomUUID(), body]);
+      if (record) results.push(elapsedMs(start));
+    },
+    close: () => client.end(),
+  };
+}
+
+async function busPublishToConsumer(publisher: Bus, subscriber: Bus, results: number[]): Promise<Probe> {
   const arrivals = new Arrivals();
-  const consumer = await subscriber.consumeEvents({ durableName: 'bench-jetstream', subjects: 'tollgate.evt.benchjs.*', deliverFrom: 'new', handler: (event) => arrivals.arrived(event.id) });
-  const results = await measure(warmup, samples, async (index) => {
-    const event = recorded(`benchjs-${index % 16}`, index);
-    const delivered = arrivals.expect(event.id);
-    const start = process.hrtime.bigint();
-    await publisher.publishEvent(event);
-    await delivered;
-    return elapsedMs(start);
-  });
-  await consumer.close();
-  return results;
+  const consumer = await subscriber.consumeEvents({ durableName: 'bench-jetstream', subjects: 'tollgate.evt.benchjs.*', handler: (event) => arrivals.arrived(event.id) });
+  return {
+    async sample(index, record) {
+      const event = recorded(`benchjs-${index % 16}`, index);
+      const delivered = arrivals.expect(event.id);
+      const start = process.hrtime.bigint();
+      await publisher.publishEvent(event);
+      await delivered;
+      if (record) results.push(elapsedMs(start));
+    },
+    close: () => consumer.close(),
+  };
 }
 
 interface RelayLatency {
@@ -143,11 +176,11 @@ interface RelayLatency {
   relayToConsumer: number[];
 }
 
-async function commitToDelivery(store: EventStore, publisher: Bus, subscriber: Bus, warmup: number, samples: number): Promise<RelayLatency> {
+async function commitToDelivery(store: EventStore, publisher: Bus, subscriber: Bus, results: RelayLatency): Promise<Probe> {
   const arrivals = new Arrivals();
   const handedOver = new Map<string, bigint>();
   const consumer = await subscriber.consumeEvents({ durableName: 'bench-relay', subjects: 'tollgate.evt.benchrelay.*', handler: (event) => arrivals.arrived(event.id) });
-  // The relay's bus, with a note of when each event reaches it.
+  // The relay's bus, noting when each event reaches it.
   const observed: Bus = Object.assign(Object.create(publisher) as Bus, {
     publishEvent: (event: RecordedEvent) => {
       handedOver.set(event.id, process.hrtime.bigint());
@@ -156,9 +189,8 @@ async function commitToDelivery(store: EventStore, publisher: Bus, subscriber: B
   });
   const relay = new EventRelay({ store, bus: observed, checkpoints: new MemoryCheckpointStore(), name: 'bench', logger });
   await relay.start();
-  const latency: RelayLatency = { total: [], storeToRelay: [], relayToConsumer: [] };
-  try {
-    await measure(warmup, samples, async (index) => {
+  return {
+    async sample(index, record) {
       const event = noteInput();
       const delivered = arrivals.expect(event.id);
       const start = process.hrtime.bigint();
@@ -167,75 +199,89 @@ async function commitToDelivery(store: EventStore, publisher: Bus, subscriber: B
       const end = process.hrtime.bigint();
       const relayed = handedOver.get(event.id)!;
       handedOver.delete(event.id);
-      if (index >= warmup) {
-        latency.total.push(Number(end - start) / 1e6);
-        latency.storeToRelay.push(Number(relayed - start) / 1e6);
-        latency.relayToConsumer.push(Number(end - relayed) / 1e6);
-      }
-      return 0;
-    });
-    return latency;
-  } finally {
-    await relay.stop();
-    await consumer.close();
-  }
+      if (!record) return;
+      results.total.push(elapsedMs(start, end));
+      results.storeToRelay.push(elapsedMs(start, relayed));
+      results.relayToConsumer.push(elapsedMs(relayed, end));
+    },
+    async close() {
+      await relay.stop();
+      await consumer.close();
+    },
+  };
 }
 
-async function rawRequestReply(client: NatsConnection, server: NatsConnection, subject: string, warmup: number, samples: number): Promise<number[]> {
+async function rawRequestReply(client: NatsConnection, server: NatsConnection, subject: string, results: number[]): Promise<Probe> {
   const subscription = server.subscribe(subject, { callback: (_error, message) => message.respond(message.data) });
   await server.flush();
-  const results = await measure(warmup, samples, async () => {
-    const start = process.hrtime.bigint();
-    await client.request(subject, sampleBody, { timeout: 5_000 });
-    return elapsedMs(start);
-  });
-  subscription.unsubscribe();
-  return results;
+  return {
+    async sample(_index, record) {
+      const start = process.hrtime.bigint();
+      await client.request(subject, sampleBody, { timeout: 5_000 });
+      if (record) results.push(elapsedMs(start));
+    },
+    async close() {
+      subscription.unsubscribe();
+    },
+  };
 }
 
-async function busRequestReply(client: Bus, server: Bus, warmup: number, samples: number): Promise<number[]> {
+async function busRequestReply(client: Bus, server: Bus, results: number[]): Promise<Probe> {
   const subject = 'tollgate.cmd.bench.echo';
-  const responder = await server.reply(subject, (payload: unknown) => payload);
-  const payload = JSON.parse(new TextDecoder().decode(sampleBody)) as unknown;
-  const results = await measure(warmup, samples, async () => {
-    const start = process.hrtime.bigint();
-    await client.request(subject, payload);
-    return elapsedMs(start);
-  });
-  await responder.close();
-  return results;
+  const responder: BusSubscription = await server.reply(subject, (payload: unknown) => payload);
+  return {
+    async sample(_index, record) {
+      const start = process.hrtime.bigint();
+      await client.request(subject, samplePayload);
+      if (record) results.push(elapsedMs(start));
+    },
+    close: () => responder.close(),
+  };
 }
 
 /** The embedded default: PGlite in this process, the in-process bus, the same relay. */
 async function embeddedCommitToDelivery(warmup: number, samples: number): Promise<{ relayed: number[]; raw: number[] }> {
   const store = await createEventStore({ dataDir: 'memory://' });
   const bus = new InProcessBus({ logger });
+  const relay = new EventRelay({ store, bus, checkpoints: new MemoryCheckpointStore(), logger });
   const arrivals = new Arrivals();
+  const raw: number[] = [];
+  const relayed: number[] = [];
   try {
     let arrived: () => void = () => {};
-    const core = await bus.subscribe('bench.raw', () => arrived());
-    const raw = await measure(warmup, samples, async () => {
-      const delivered = new Promise<void>((resolve) => (arrived = resolve));
-      const start = process.hrtime.bigint();
-      bus.publish('bench.raw', JSON.parse(new TextDecoder().decode(sampleBody)));
-      await delivered;
-      return elapsedMs(start);
-    });
-    await core.close();
+    await bus.subscribe('bench.raw', () => arrived());
     await bus.consumeEvents({ durableName: 'bench', handler: (event) => arrivals.arrived(event.id) });
-    const relay = new EventRelay({ store, bus, checkpoints: new MemoryCheckpointStore(), logger });
     await relay.start();
-    const relayed = await measure(warmup, samples, async (index) => {
-      const event = noteInput();
-      const delivered = arrivals.expect(event.id);
-      const start = process.hrtime.bigint();
-      await store.append(`benchembedded-${index % 16}`, 'any', [event]);
-      await delivered;
-      return elapsedMs(start);
-    });
-    await relay.stop();
+    await interleave(
+      [
+        {
+          async sample(_index, record) {
+            const delivered = new Promise<void>((resolve) => (arrived = resolve));
+            const start = process.hrtime.bigint();
+            bus.publish('bench.raw', samplePayload);
+            await delivered;
+            if (record) raw.push(elapsedMs(start));
+          },
+          close: async () => {},
+        },
+        {
+          async sample(index, record) {
+            const event = noteInput();
+            const delivered = arrivals.expect(event.id);
+            const start = process.hrtime.bigint();
+            await store.append(`benchembedded-${index % 16}`, 'any', [event]);
+            await delivered;
+            if (record) relayed.push(elapsedMs(start));
+          },
+          close: async () => {},
+        },
+      ],
+      warmup,
+      samples,
+    );
     return { relayed, raw };
   } finally {
+    await relay.stop();
     await bus.close();
     await store.close();
   }

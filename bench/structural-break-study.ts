@@ -357,14 +357,27 @@ async function plotSize(rows: SizeRow[]): Promise<void> {
         height: 180,
         layer: [
           {
-            mark: { type: 'bar' },
+            mark: { type: 'bar', clip: true },
             encoding: {
               x: { field: 'test', type: 'nominal', title: null, sort: null, axis: { labelAngle: -60 } },
-              y: { field: 'rate', type: 'quantitative', title: 'rejection rate', scale: { domain: [0, 0.2] } },
+              y: { field: 'rate', type: 'quantitative', title: 'rejection rate', scale: { domain: [0, 0.2], clamp: true } },
               color: { field: 'test', type: 'nominal', legend: null },
             },
           },
-          { mark: { type: 'rule' }, encoding: { x: { field: 'test', type: 'nominal', sort: null }, y: { field: 'low', type: 'quantitative' }, y2: { field: 'high' } } },
+          {
+            mark: { type: 'rule', clip: true },
+            encoding: { x: { field: 'test', type: 'nominal', sort: null }, y: { field: 'low', type: 'quantitative' }, y2: { field: 'high' } },
+          },
+          // Rates off the chart (variance tests under GARCH) are written at its top.
+          {
+            transform: [{ filter: 'datum.rate > 0.2' }],
+            mark: { type: 'text', dy: 8, fontSize: 9, fontWeight: 'bold' },
+            encoding: {
+              x: { field: 'test', type: 'nominal', sort: null },
+              y: { datum: 0.2, type: 'quantitative' },
+              text: { field: 'rate', type: 'quantitative', format: '.0%' },
+            },
+          },
           { mark: { type: 'rule', color: 'red', strokeDash: [4, 3] }, encoding: { y: { field: 'nominal', type: 'quantitative', aggregate: 'max' } } },
         ],
       },
@@ -376,7 +389,7 @@ async function plotSize(rows: SizeRow[]): Promise<void> {
 async function plotPower(offline: PowerRow[], online: OnlinePowerRow[]): Promise<void> {
   const values = [
     ...offline
-      .filter((row) => row.test.includes('hac') || row.test === 'sup-F (iid)')
+      .filter((row) => row.test.endsWith('(iid)'))
       .map((row) => ({ panel: `${row.kind} shift (offline, n=${POWER_LENGTH})`, generator: row.generator, detector: row.test, size: row.size, power: row.power })),
     ...online.map((row) => ({
       panel: `${row.kind} shift (online, within ${ONLINE_HORIZON} bars)`,

@@ -1,5 +1,10 @@
 import type { DynamicModule, Type } from '@nestjs/common';
 import type { RuntimeConfig } from '@tollgate/application';
+import { ExecutionModule } from './execution/execution.module';
+import { GatewayModule } from './gateway/gateway.module';
+import { LedgerModule } from './ledger/ledger.module';
+import { MarketDataModule } from './market-data/market-data.module';
+import { SimulatedExchangeModule } from './simulated-exchange/simulated-exchange.module';
 
 /**
  * Every Tollgate service, by name. `tollgate service NAME` runs one as its own process (NATS +
@@ -14,7 +19,35 @@ export interface ServiceDefinition {
   relay?: boolean;
 }
 
-export const serviceCatalog: ServiceDefinition[] = [];
+export const serviceCatalog: ServiceDefinition[] = [
+  {
+    name: 'market-data',
+    description: 'replays the synthetic market or a CSV at a speed, validates every tick, publishes quotes and bars, records bars and stale-feed events',
+    module: (config) => MarketDataModule.forRoot(config),
+  },
+  {
+    name: 'simulated-exchange',
+    description: 'SIMULATED mode venue: matches orders against the market data, keeps its state as events, serves the broker port over the bus',
+    module: (config) => SimulatedExchangeModule.forRoot(config),
+  },
+  {
+    name: 'execution',
+    description: 'places orders (intent recorded first, risk-checked, sent or dry-run), applies broker answers and fills, cancels, recovers at start',
+    // Until a risk service is registered, SIMULATED runs go without one (loudly); every other mode requires it.
+    module: (config) =>
+      ExecutionModule.forRoot(config, { riskService: config.riskService ?? (findService('risk') || config.mode !== 'SIMULATED' ? 'required' : 'absent') }),
+  },
+  {
+    name: 'ledger',
+    description: 'positions, P&L, cash and equity from the fills in the event store (FIFO lots), marked to the market data',
+    module: (config) => LedgerModule.forRoot(config),
+  },
+  {
+    name: 'gateway',
+    description: 'HTTP API and dashboard on localhost (TOLLGATE_HTTP_PORT, default 8080): events, orders, proposals, kill switch',
+    module: (config) => GatewayModule.forRoot(config),
+  },
+];
 
 export function findService(name: string): ServiceDefinition | undefined {
   return serviceCatalog.find((service) => service.name === name);

@@ -52,10 +52,19 @@ export function toHttpError(error: unknown): { status: number; body: GatewayErro
     return { status, body };
   }
   if (error instanceof HttpException) {
+    // Nest's own: an unknown route (404) or a body that was not JSON (400, from the body parser).
     const response = error.getResponse();
     const message = typeof response === 'string' ? response : (response as { message?: unknown }).message;
-    return { status: error.getStatus(), body: { error: Array.isArray(message) ? message.join('; ') : String(message ?? error.message) } };
+    const text = Array.isArray(message) ? message.join('; ') : String(message ?? error.message);
+    return { status: error.getStatus(), body: { error: error.getStatus() === 400 ? `request body was not valid JSON: ${text}` : text } };
   }
+  if (isClientHttpError(error)) return { status: error.status, body: { error: `request was refused: ${error.message}` } };
   const message = error instanceof Error ? error.message : String(error);
   return { status: 500, body: { error: `the gateway failed: ${message}` } };
+}
+
+/** An http-errors error the body parser raises for the client's request (a body over the size limit, a bad charset). */
+function isClientHttpError(error: unknown): error is Error & { status: number } {
+  const status = (error as { status?: unknown } | null)?.status;
+  return error instanceof Error && typeof status === 'number' && status >= 400 && status < 500 && (error as { expose?: unknown }).expose === true;
 }

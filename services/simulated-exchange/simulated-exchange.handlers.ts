@@ -59,6 +59,8 @@ export class SimulatedExchangeHandlers implements OnApplicationBootstrap, Before
   private outbox: Promise<void> = Promise.resolve();
   private failure: string | undefined;
   private closing = false;
+  /** While opening: a store that refuses the first events fails the start instead of retrying forever. */
+  private starting = true;
   private readonly calendar: ExchangeCalendar;
   private sessionClose: number | undefined;
 
@@ -90,6 +92,8 @@ export class SimulatedExchangeHandlers implements OnApplicationBootstrap, Before
     });
     this.broker.onUpdate((update) => this.enqueue(async () => this.bus.publish(simulatedBrokerUpdatesSubject, update)));
     await this.outbox;
+    this.starting = false;
+    if (this.failure) throw new Error(`the simulated exchange could not start: ${this.failure}`);
     const open = this.broker.exchangeState.openOrderIds.length;
     this.logger.info({ accountId: this.options.accountId, events: this.version, openOrders: open }, `simulated exchange ${history.length ? 'resumed' : 'opened'} with ${open} resting orders`);
   }
@@ -236,8 +240,8 @@ export class SimulatedExchangeHandlers implements OnApplicationBootstrap, Before
           this.logger.fatal({ err: error }, this.failure);
           return;
         }
-        if (this.closing && attempt >= 3) {
-          this.failure = `events of ${this.streamId} could not be stored before shutdown`;
+        if ((this.closing || this.starting) && attempt >= 3) {
+          this.failure = `events of ${this.streamId} could not be stored: ${error instanceof Error ? error.message : String(error)}`;
           this.logger.fatal({ err: error, events: batch.length }, this.failure);
           return;
         }

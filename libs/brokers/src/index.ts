@@ -12,3 +12,5 @@ export {
 } from './credentials';
 export { checkBrokerConfiguration, type BrokerConfigurationCheck, type BrokerTarget, type TradingMode } from './configuration-check';
 export { runBrokerSync, type BrokerSyncInput, type BrokerSyncResult, type LedgerSyncView } from './sync-runner';
+export { createBrokerFor, BrokerConfigurationError, type BrokerFactoryInput } from './broker-factory';
+export { crashAt, crashPointsArmed, withCrashPoints, CRASH_ENVIRONMENT, CRASH_POINTS, type CrashPoint } from './crash-points';

@@ -61,14 +61,40 @@ export const commandSubjects = {
     approve: subjects.command('proposals', 'approve'),
     reject: subjects.command('proposals', 'reject'),
   },
+  /** The risk service (services/risk/risk.commands.ts): pre-trade check, kill switch, emergency stop, limits, trading state, overrides, auto-mode. */
   risk: {
+    /** Execution's pre-trade question (libs/contracts/src/risk-check.ts); internal, never exposed by the gateway. */
     checkOrder: subjects.command('risk', 'check-order'),
     kill: subjects.command('risk', 'kill'),
     release: subjects.command('risk', 'release'),
+    /** Trading state of every scope, kill switches, breakers, disabled strategies, auto-mode, limits in force. */
     state: subjects.command('risk', 'state'),
+    setTradingState: subjects.command('risk', 'set-trading-state'),
+    enableStrategy: subjects.command('risk', 'enable-strategy'),
+    limitsShow: subjects.command('risk', 'limits-show'),
+    limitsSet: subjects.command('risk', 'limits-set'),
+    emergencyStop: subjects.command('risk', 'emergency-stop'),
+    emergencyStopStatus: subjects.command('risk', 'emergency-stop-status'),
+    overrideRequest: subjects.command('risk', 'override-request'),
+    overrideApprove: subjects.command('risk', 'override-approve'),
+    autoModeOn: subjects.command('risk', 'auto-mode-on'),
+    autoModeOff: subjects.command('risk', 'auto-mode-off'),
+    /** Records a drill's result (DrillCompleted) in a running system's store. */
+    recordDrill: subjects.command('risk', 'record-drill'),
   },
+  /** The circuit-breakers service (services/circuit-breakers/circuit-breakers.commands.ts). */
+  breakers: {
+    list: subjects.command('circuit-breakers', 'list'),
+    reset: subjects.command('circuit-breakers', 'reset'),
+  },
+  /** The sync + reconciliation service (services/reconciliation/reconciliation.commands.ts). */
   reconciliation: {
+    /** Sync with the broker now, then reconcile: answers the `tollgate reconcile` report. */
     reconcile: subjects.command('reconciliation', 'reconcile'),
+    /** Readiness, the last sync and reconciliation, open breaks. */
+    status: subjects.command('reconciliation', 'status'),
+    acknowledgeBreak: subjects.command('reconciliation', 'acknowledge-break'),
+    resolveBreak: subjects.command('reconciliation', 'resolve-break'),
   },
   ledger: {
     positions: subjects.command('ledger', 'positions'),

@@ -5,6 +5,7 @@ import { canonicalJson, isUuid } from '@tollgate/kernel';
 import type { EventRegistry } from '@tollgate/contracts';
 import { ImportRefusedError, ImportTargetNotEmptyError } from './errors';
 import { canonicalEnvelope, globalHash, streamHash } from './hashing';
+import { POSITION_OF_EVENT } from './rows';
 import { validateStreamId } from './prepare';
 import { transactionOn, type SqlExecutor, type SqlSession } from './sql/executor';
 import { GENESIS_HASH, SCHEMA } from './sql/schema';
@@ -13,8 +14,9 @@ import { GENESIS_HASH, SCHEMA } from './sql/schema';
  * Export / import as JSON Lines, one canonical JSON document per line:
  *   line 1      {"format":"tollgate-event-store","version":1}
  *   then        one event per line in global position order, keys sorted:
- *               {"data":…,"globalHash":…,"id":…,"metadata":…,"occurredAt":…,"position":…,
+ *               {"data":…,"id":…,"logHash":…,"metadata":…,"occurredAt":…,"position":…,
  *                "recordedAt":…,"schemaVersion":…,"streamHash":…,"streamId":…,"streamVersion":…,"type":…}
+ *               consecutive lines with the same logHash are one append (see hashing.ts)
  *   last line   {"end":true,"events":N,"headHash":…,"headPosition":N}
  * data and metadata are the stored canonical bytes, so an export re-imported and exported again
  * is byte-identical, and anyone can recompute both chains from the file alone (see hashing.ts).
@@ -37,12 +39,13 @@ export interface ArchivedEvent {
   occurredAt: string;
   recordedAt: string;
   streamHash: string;
-  globalHash: string;
+  /** Global chain hash of the append this event belongs to. */
+  logHash: string;
 }
 
 export function archiveLine(event: ArchivedEvent): string {
   return (
-    `{"data":${event.data},"globalHash":${JSON.stringify(event.globalHash)},"id":${JSON.stringify(event.id)},` +
+    `{"data":${event.data},"id":${JSON.stringify(event.id)},"logHash":${JSON.stringify(event.logHash)},` +
     `"metadata":${event.metadata},"occurredAt":${JSON.stringify(event.occurredAt)},"position":${event.position},` +
     `"recordedAt":${JSON.stringify(event.recordedAt)},"schemaVersion":${event.schemaVersion},` +
     `"streamHash":${JSON.stringify(event.streamHash)},"streamId":${JSON.stringify(event.streamId)},` +
@@ -54,10 +57,15 @@ function trailer(events: number, headPosition: number, headHash: string): string
   return canonicalJson({ end: true, events, headHash, headPosition });
 }
 
-const EXPORT_SQL = `SELECT g.position, e.event_id, e.stream_id, e.stream_version, e.event_type, e.schema_version, e.data, e.metadata,
+const EXPORT_SQL = `SELECT ${POSITION_OF_EVENT}, e.event_id, e.stream_id, e.stream_version, e.event_type, e.schema_version, e.data, e.metadata,
     ${SCHEMA}.utc_millis(e.occurred_at), ${SCHEMA}.utc_micros(e.recorded_at), e.stream_hash, g.log_hash
-  FROM ${SCHEMA}.global_log g JOIN ${SCHEMA}.events e ON e.seq = g.seq
-  WHERE g.position > $1 ORDER BY g.position LIMIT $2`;
+  FROM ${SCHEMA}.global_log g
+  JOIN ${SCHEMA}.events e ON e.stream_id = g.stream_id
+    AND e.stream_version >= g.first_version + GREATEST(0, $1 - g.first_position + 1)
+    AND e.stream_version <= g.first_version + (g.last_position - g.first_position)
+  WHERE g.last_position > $1
+  ORDER BY g.last_position, e.stream_version
+  LIMIT $2`;
 
 export interface ExportSummary {
   events: number;
@@ -96,11 +104,11 @@ export async function exportArchive(executor: SqlExecutor, file: string, batchSi
               occurredAt: row[8] as string,
               recordedAt: row[9] as string,
               streamHash: row[10] as string,
-              globalHash: row[11] as string,
+              logHash: row[11] as string,
             };
             chunk += `${archiveLine(event)}\n`;
             after = event.position;
-            headHash = event.globalHash;
+            headHash = event.logHash;
           }
           if (chunk) await write(chunk);
           if (rows.length < batchSize) break;
@@ -129,8 +137,8 @@ export interface ImportSummary {
 
 const EVENT_KEYS = [
   'data',
-  'globalHash',
   'id',
+  'logHash',
   'metadata',
   'occurredAt',
   'position',
@@ -177,15 +185,22 @@ function firstMalformedField(event: ArchivedEvent): string | undefined {
   if (typeof event.occurredAt !== 'string' || !MILLIS.test(event.occurredAt)) return 'occurredAt';
   if (typeof event.recordedAt !== 'string' || !MICROS.test(event.recordedAt)) return 'recordedAt';
   if (typeof event.streamHash !== 'string' || !HASH.test(event.streamHash)) return 'streamHash';
-  if (typeof event.globalHash !== 'string' || !HASH.test(event.globalHash)) return 'globalHash';
+  if (typeof event.logHash !== 'string' || !HASH.test(event.logHash)) return 'logHash';
   return undefined;
+}
+
+interface PendingAppend {
+  events: ArchivedEvent[];
+  lastLine: number;
 }
 
 class Importer {
   private readonly streams = new Map<string, { version: number; hash: string }>();
   private head = 0;
   private headHash = GENESIS_HASH;
-  private pending: ArchivedEvent[] = [];
+  private current: PendingAppend | undefined;
+  private ready: ArchivedEvent[][] = [];
+  private readyEvents = 0;
   private ended = false;
 
   constructor(
@@ -205,11 +220,17 @@ class Importer {
       }
       if (this.ended) throw new ImportRefusedError(lineNumber, 'text after the trailer line');
       if (line.startsWith('{"end":')) {
+        this.closeAppend();
         this.checkTrailer(line, lineNumber);
         continue;
       }
-      this.pending.push(this.checkEvent(line, lineNumber));
-      if (this.pending.length >= this.batchSize) await this.flush();
+      const event = this.checkEvent(line, lineNumber);
+      if (this.current && this.current.events[0]!.logHash !== event.logHash) this.closeAppend();
+      if (this.current) this.checkSameAppend(this.current, event, lineNumber);
+      this.current ??= { events: [], lastLine: lineNumber };
+      this.current.events.push(event);
+      this.current.lastLine = lineNumber;
+      if (this.readyEvents >= this.batchSize) await this.flush();
     }
     if (lineNumber === 0) throw new ImportRefusedError(1, 'the file is empty');
     if (!this.ended) throw new ImportRefusedError(lineNumber + 1, 'the file ends without its trailer line (truncated?)');
@@ -218,6 +239,7 @@ class Importer {
     return { events: this.head, streams: this.streams.size, headPosition: this.head, headHash: this.headHash };
   }
 
+  /** Checks one line on its own and against its stream: form, position, version, stream hash, schema. */
   private checkEvent(line: string, lineNumber: number): ArchivedEvent {
     let parsed: Record<string, unknown>;
     try {
@@ -242,7 +264,7 @@ class Importer {
         occurredAt: parsed.occurredAt as string,
         recordedAt: parsed.recordedAt as string,
         streamHash: parsed.streamHash as string,
-        globalHash: parsed.globalHash as string,
+        logHash: parsed.logHash as string,
       };
     } catch (error) {
       throw new ImportRefusedError(lineNumber, `not canonical: ${(error as Error).message}`);
@@ -250,12 +272,10 @@ class Importer {
     const wrongField = firstMalformedField(event);
     if (wrongField) throw new ImportRefusedError(lineNumber, `field ${wrongField} is malformed`);
     if (archiveLine(event) !== line) throw new ImportRefusedError(lineNumber, 'the line is not in canonical form (edited?)');
-    const expected = this.head + 1;
+    const pendingCount = this.current?.events.length ?? 0;
+    const expected = this.head + pendingCount + 1;
     if (event.position !== expected) {
-      throw new ImportRefusedError(
-        lineNumber,
-        `position ${event.position} where ${expected} was expected (lines reordered or missing)`,
-      );
+      throw new ImportRefusedError(lineNumber, `position ${event.position} where ${expected} was expected (lines reordered or missing)`);
     }
     const stream = this.streams.get(event.streamId) ?? { version: 0, hash: GENESIS_HASH };
     if (event.streamVersion !== stream.version + 1) {
@@ -264,12 +284,8 @@ class Importer {
         `stream ${event.streamId} version ${event.streamVersion} where ${stream.version + 1} was expected (reordered or missing)`,
       );
     }
-    const recomputedStreamHash = streamHash(stream.hash, canonicalEnvelope(event));
-    if (recomputedStreamHash !== event.streamHash) {
-      throw new ImportRefusedError(lineNumber, `the event does not match its stream hash (corrupted)`);
-    }
-    if (globalHash(this.headHash, event.position, event.streamHash, event.recordedAt) !== event.globalHash) {
-      throw new ImportRefusedError(lineNumber, 'the event does not match its global hash (corrupted)');
+    if (streamHash(stream.hash, canonicalEnvelope(event)) !== event.streamHash) {
+      throw new ImportRefusedError(lineNumber, 'the event does not match its stream hash (corrupted)');
     }
     try {
       this.registry.validate(event.type, event.schemaVersion, JSON.parse(event.data));
@@ -277,9 +293,38 @@ class Importer {
       throw new ImportRefusedError(lineNumber, (error as Error).message);
     }
     this.streams.set(event.streamId, { version: event.streamVersion, hash: event.streamHash });
-    this.head = event.position;
-    this.headHash = event.globalHash;
     return event;
+  }
+
+  private checkSameAppend(append: PendingAppend, event: ArchivedEvent, lineNumber: number): void {
+    const first = append.events[0]!;
+    if (event.streamId !== first.streamId || event.recordedAt !== first.recordedAt) {
+      throw new ImportRefusedError(lineNumber, 'the line shares its logHash with the line before but not its stream or recordedAt (corrupted)');
+    }
+  }
+
+  /** The append is complete: its log hash must continue the global chain. */
+  private closeAppend(): void {
+    const append = this.current;
+    if (!append) return;
+    this.current = undefined;
+    const first = append.events[0]!;
+    const last = append.events[append.events.length - 1]!;
+    const recomputed = globalHash(this.headHash, {
+      firstPosition: first.position,
+      lastPosition: last.position,
+      streamId: first.streamId,
+      firstVersion: first.streamVersion,
+      lastStreamHash: last.streamHash,
+      recordedAt: first.recordedAt,
+    });
+    if (recomputed !== first.logHash) {
+      throw new ImportRefusedError(append.lastLine, 'the append ending here does not match its log hash (corrupted or reordered)');
+    }
+    this.head = last.position;
+    this.headHash = first.logHash;
+    this.ready.push(append.events);
+    this.readyEvents += append.events.length;
   }
 
   private checkTrailer(line: string, lineNumber: number): void {
@@ -291,30 +336,43 @@ class Importer {
   }
 
   private async flush(): Promise<void> {
-    if (this.pending.length === 0) return;
-    const batch = this.pending;
-    this.pending = [];
-    const { rows } = await this.session.query<{ seq: number; event_id: string }>(
-      `INSERT INTO ${SCHEMA}.events (event_id, stream_id, stream_version, event_type, schema_version, data, metadata, occurred_at, recorded_at, stream_hash)
-       SELECT * FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::text[], $5::integer[], $6::text[], $7::text[], $8::timestamptz[], $9::timestamptz[], $10::text[])
-       RETURNING seq, event_id`,
+    if (this.ready.length === 0) return;
+    const appends = this.ready;
+    this.ready = [];
+    this.readyEvents = 0;
+    const { rows } = await this.session.query<{ id: string }>(
+      `SELECT nextval('${SCHEMA}.append_ids')::text AS id FROM generate_series(1, $1)`,
+      [appends.length],
+    );
+    const events = appends.flatMap((append, index) => append.map((event) => ({ event, appendId: rows[index]!.id })));
+    await this.session.query(
+      `INSERT INTO ${SCHEMA}.events (stream_id, stream_version, event_id, append_id, event_type, schema_version, data, metadata, occurred_at, recorded_at, stream_hash)
+       SELECT * FROM unnest($1::text[], $2::bigint[], $3::uuid[], $4::bigint[], $5::text[], $6::integer[], $7::text[], $8::text[], $9::timestamptz[], $10::timestamptz[], $11::text[])`,
       [
-        batch.map((event) => event.id),
-        batch.map((event) => event.streamId),
-        batch.map((event) => event.streamVersion),
-        batch.map((event) => event.type),
-        batch.map((event) => event.schemaVersion),
-        batch.map((event) => event.data),
-        batch.map((event) => event.metadata),
-        batch.map((event) => event.occurredAt),
-        batch.map((event) => event.recordedAt),
-        batch.map((event) => event.streamHash),
+        events.map(({ event }) => event.streamId),
+        events.map(({ event }) => event.streamVersion),
+        events.map(({ event }) => event.id),
+        events.map(({ appendId }) => appendId),
+        events.map(({ event }) => event.type),
+        events.map(({ event }) => event.schemaVersion),
+        events.map(({ event }) => event.data),
+        events.map(({ event }) => event.metadata),
+        events.map(({ event }) => event.occurredAt),
+        events.map(({ event }) => event.recordedAt),
+        events.map(({ event }) => event.streamHash),
       ],
     );
-    const seqById = new Map(rows.map((row) => [row.event_id, Number(row.seq)]));
     await this.session.query(
-      `INSERT INTO ${SCHEMA}.global_log (position, seq, log_hash) SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[])`,
-      [batch.map((event) => event.position), batch.map((event) => seqById.get(event.id)), batch.map((event) => event.globalHash)],
+      `INSERT INTO ${SCHEMA}.global_log (last_position, first_position, append_id, stream_id, first_version, log_hash)
+       SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::bigint[], $6::text[])`,
+      [
+        appends.map((append) => append[append.length - 1]!.position),
+        appends.map((append) => append[0]!.position),
+        appends.map((_, index) => rows[index]!.id),
+        appends.map((append) => append[0]!.streamId),
+        appends.map((append) => append[0]!.streamVersion),
+        appends.map((append) => append[0]!.logHash),
+      ],
     );
   }
 

@@ -53,7 +53,7 @@ export function verifyCheckpointSignature(
 /** Records the current sealed head as a checkpoint (signed when a signer is given). */
 export async function writeCheckpoint(executor: SqlExecutor, signer?: CheckpointSigner): Promise<Checkpoint | undefined> {
   const { rows } = await executor.query<{ position: number; log_hash: string }>(
-    `SELECT position, log_hash FROM ${SCHEMA}.global_log ORDER BY position DESC LIMIT 1`,
+    `SELECT last_position AS position, log_hash FROM ${SCHEMA}.global_log ORDER BY last_position DESC LIMIT 1`,
   );
   const head = rows[0];
   if (!head) return undefined;

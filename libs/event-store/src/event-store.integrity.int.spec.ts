@@ -47,7 +47,14 @@ async function tamper(backend: BackendFixture, store: SqlEventStore, statements:
   }
 }
 
-const seqAt = (position: number) => `(SELECT seq FROM ${SCHEMA}.global_log WHERE position = ${position})`;
+/** The SQL condition naming the event sealed at `position` in the seeded store. */
+const eventAt = (position: number) => `(stream_id = '${STREAMS[(position - 1) % STREAMS.length]}' AND stream_version = ${Math.ceil(position / STREAMS.length)})`;
+/** Swaps which appends sit at two positions (each seeded append is one event). */
+const swapLogEntries = (a: number, b: number) => [
+  `UPDATE ${SCHEMA}.global_log SET append_id = -append_id WHERE last_position IN (${a}, ${b})`,
+  `UPDATE ${SCHEMA}.global_log g SET append_id = -o.append_id, stream_id = o.stream_id, first_version = o.first_version
+     FROM ${SCHEMA}.global_log o WHERE (g.last_position, o.last_position) IN ((${a}, ${b}), (${b}, ${a}))`,
+];
 
 describe.each(BACKENDS)('event store contract on %s: verify catches tampering', (backendName) => {
   let backend: BackendFixture;
@@ -80,59 +87,44 @@ describe.each(BACKENDS)('event store contract on %s: verify catches tampering', 
   });
 
   const cases: Array<[string, string[], { position: number; problem: string; detail?: RegExp }]> = [
-    ['an edited payload', [`UPDATE ${SCHEMA}.events SET data = '{"text":"forged"}' WHERE seq = ${seqAt(7)}`], { position: 7, problem: 'edited' }],
-    ['edited metadata', [`UPDATE ${SCHEMA}.events SET metadata = '{"actor":"user:mallory","causationId":null,"correlationId":"corr-1"}' WHERE seq = ${seqAt(11)}`], { position: 11, problem: 'edited' }],
-    ['an edited recorded time', [`UPDATE ${SCHEMA}.events SET recorded_at = recorded_at + interval '1 second' WHERE seq = ${seqAt(9)}`], { position: 9, problem: 'edited' }],
-    ['a deleted middle event', [`DELETE FROM ${SCHEMA}.events WHERE seq = ${seqAt(10)}`], { position: 10, problem: 'missing' }],
+    ['an edited payload', [`UPDATE ${SCHEMA}.events SET data = '{"text":"forged"}' WHERE ${eventAt(7)}`], { position: 7, problem: 'edited' }],
+    [
+      'edited metadata',
+      [`UPDATE ${SCHEMA}.events SET metadata = '{"actor":"user:mallory","causationId":null,"correlationId":"corr-1"}' WHERE ${eventAt(11)}`],
+      { position: 11, problem: 'edited' },
+    ],
+    ['an edited recorded time', [`UPDATE ${SCHEMA}.events SET recorded_at = recorded_at + interval '1 second' WHERE ${eventAt(9)}`], { position: 9, problem: 'edited' }],
+    ['a deleted middle event', [`DELETE FROM ${SCHEMA}.events WHERE ${eventAt(10)}`], { position: 10, problem: 'missing' }],
     [
       'a deleted middle event and its log entry',
-      [`DELETE FROM ${SCHEMA}.events WHERE seq = ${seqAt(10)}`, `DELETE FROM ${SCHEMA}.global_log WHERE position = 10`],
+      [`DELETE FROM ${SCHEMA}.events WHERE ${eventAt(10)}`, `DELETE FROM ${SCHEMA}.global_log WHERE last_position = 10`],
       { position: 10, problem: 'missing' },
     ],
-    [
-      'a swapped pair from different streams',
-      [
-        `UPDATE ${SCHEMA}.global_log SET seq = -seq WHERE position IN (5, 6)`,
-        `UPDATE ${SCHEMA}.global_log SET seq = (SELECT -seq FROM ${SCHEMA}.global_log WHERE position = 6) WHERE position = 5`,
-        `UPDATE ${SCHEMA}.global_log SET seq = (SELECT seq FROM ${SCHEMA}.events WHERE stream_id = 'ledger-a' AND stream_version = 2) WHERE position = 6`,
-      ],
-      { position: 5, problem: 'reordered' },
-    ],
-    [
-      'a swapped pair within one stream',
-      // positions 3 and 7 are versions 1 and 2 of ledger-c
-      [
-        `UPDATE ${SCHEMA}.global_log SET seq = -seq WHERE position IN (3, 7)`,
-        `UPDATE ${SCHEMA}.global_log SET seq = (SELECT -seq FROM ${SCHEMA}.global_log WHERE position = 7) WHERE position = 3`,
-        `UPDATE ${SCHEMA}.global_log SET seq = (SELECT seq FROM ${SCHEMA}.events WHERE stream_id = 'ledger-c' AND stream_version = 1) WHERE position = 7`,
-      ],
-      { position: 3, problem: 'reordered', detail: /ledger-c/ },
-    ],
+    ['a swapped pair from different streams', swapLogEntries(5, 6), { position: 5, problem: 'reordered' }],
+    // positions 3 and 7 are versions 1 and 2 of ledger-c
+    ['a swapped pair within one stream', swapLogEntries(3, 7), { position: 3, problem: 'reordered', detail: /ledger-c/ }],
     [
       'a deleted tail (events and log entries)',
       [
-        `DELETE FROM ${SCHEMA}.events WHERE seq IN (SELECT seq FROM ${SCHEMA}.global_log WHERE position > ${TOTAL - 3})`,
-        `DELETE FROM ${SCHEMA}.global_log WHERE position > ${TOTAL - 3}`,
+        `DELETE FROM ${SCHEMA}.events WHERE ${eventAt(TOTAL - 2)} OR ${eventAt(TOTAL - 1)} OR ${eventAt(TOTAL)}`,
+        `DELETE FROM ${SCHEMA}.global_log WHERE last_position > ${TOTAL - 3}`,
       ],
       { position: TOTAL - 2, problem: 'truncated' },
     ],
-    ['a deleted log tail', [`DELETE FROM ${SCHEMA}.global_log WHERE position > ${TOTAL - 2}`], { position: TOTAL - 1, problem: 'truncated' }],
+    ['a deleted log tail', [`DELETE FROM ${SCHEMA}.global_log WHERE last_position > ${TOTAL - 2}`], { position: TOTAL - 1, problem: 'truncated' }],
     ['a deleted whole stream (events only)', [`DELETE FROM ${SCHEMA}.events WHERE stream_id = 'ledger-b'`], { position: 2, problem: 'missing' }],
     [
       'a deleted whole stream, its log entries and its head',
       [
-        `DELETE FROM ${SCHEMA}.global_log WHERE seq IN (SELECT seq FROM ${SCHEMA}.events WHERE stream_id = 'ledger-b')`,
+        `DELETE FROM ${SCHEMA}.global_log WHERE stream_id = 'ledger-b'`,
         `DELETE FROM ${SCHEMA}.events WHERE stream_id = 'ledger-b'`,
         `DELETE FROM ${SCHEMA}.streams WHERE stream_id = 'ledger-b'`,
       ],
       { position: 2, problem: 'missing' },
     ],
     [
-      'a deleted last stream, its log entries and its head at the tail',
-      [
-        `DELETE FROM ${SCHEMA}.global_log WHERE position = ${TOTAL}`,
-        `DELETE FROM ${SCHEMA}.events WHERE stream_id = 'ledger-d' AND stream_version = ${ROUNDS}`,
-      ],
+      'a deleted last event and its log entry at the tail',
+      [`DELETE FROM ${SCHEMA}.global_log WHERE last_position = ${TOTAL}`, `DELETE FROM ${SCHEMA}.events WHERE ${eventAt(TOTAL)}`],
       { position: TOTAL, problem: 'truncated', detail: /ledger-d/ },
     ],
   ];
@@ -151,8 +143,8 @@ describe.each(BACKENDS)('event store contract on %s: verify catches tampering', 
   it('finds a tail cut together with the stream heads, through a checkpoint', async () => {
     await store.writeCheckpoint();
     await tamper(backend, store, [
-      `DELETE FROM ${SCHEMA}.events WHERE seq IN (SELECT seq FROM ${SCHEMA}.global_log WHERE position > ${TOTAL - 4})`,
-      `DELETE FROM ${SCHEMA}.global_log WHERE position > ${TOTAL - 4}`,
+      `DELETE FROM ${SCHEMA}.events WHERE ${[0, 1, 2, 3].map((back) => eventAt(TOTAL - back)).join(' OR ')}`,
+      `DELETE FROM ${SCHEMA}.global_log WHERE last_position > ${TOTAL - 4}`,
       `UPDATE ${SCHEMA}.streams SET version = version - 1, head_hash = (SELECT stream_hash FROM ${SCHEMA}.events e WHERE e.stream_id = streams.stream_id AND e.stream_version = streams.version - 1)`,
     ]);
     expect(await store.verify()).toMatchObject({ ok: false, position: TOTAL - 3, problem: 'truncated', detail: expect.stringMatching(/checkpoint/) });
@@ -162,8 +154,8 @@ describe.each(BACKENDS)('event store contract on %s: verify catches tampering', 
     const good = await store.verify();
     if (!good.ok) throw new Error('seed failed verification');
     await tamper(backend, store, [
-      `DELETE FROM ${SCHEMA}.events WHERE seq IN (SELECT seq FROM ${SCHEMA}.global_log WHERE position > ${TOTAL - 4})`,
-      `DELETE FROM ${SCHEMA}.global_log WHERE position > ${TOTAL - 4}`,
+      `DELETE FROM ${SCHEMA}.events WHERE ${[0, 1, 2, 3].map((back) => eventAt(TOTAL - back)).join(' OR ')}`,
+      `DELETE FROM ${SCHEMA}.global_log WHERE last_position > ${TOTAL - 4}`,
       `UPDATE ${SCHEMA}.streams SET version = version - 1, head_hash = (SELECT stream_hash FROM ${SCHEMA}.events e WHERE e.stream_id = streams.stream_id AND e.stream_version = streams.version - 1)`,
     ]);
     const result = await store.verify({ expectHead: { position: good.headPosition, hash: good.headHash } });
@@ -171,7 +163,7 @@ describe.each(BACKENDS)('event store contract on %s: verify catches tampering', 
   });
 
   it('shows a subscriber the hole instead of stepping over it', async () => {
-    await tamper(backend, store, [`DELETE FROM ${SCHEMA}.global_log WHERE position = 4`]);
+    await tamper(backend, store, [`DELETE FROM ${SCHEMA}.global_log WHERE last_position = 4`]);
     const seen: RecordedEvent[] = [];
     const errors: unknown[] = [];
     const subscription = store.subscribeAll({ after: 0, handler: (event) => void seen.push(event), onError: (error) => errors.push(error) });

@@ -101,11 +101,11 @@ describe.each(BACKENDS)('event store contract on %s: global order and subscripti
         expect(versions).toEqual(versions.map((_, index) => index + 1));
       }
       if (backendName === 'postgres') {
-        // The race was real: some event inserted earlier (lower seq) committed later (higher
-        // position). A reader polling `seq > checkpoint` would have skipped it.
+        // The race was real: some append numbered earlier (insert order) committed later (higher
+        // position). A reader polling an insert-order sequence would have skipped it.
         const { rows } = await store.executor.query<{ inversions: number }>(
           `SELECT count(*)::int AS inversions FROM ${SCHEMA}.global_log a JOIN ${SCHEMA}.global_log b
-             ON a.position < b.position AND a.seq > b.seq WHERE a.position > $1 AND b.position > $1`,
+             ON a.last_position < b.last_position AND a.append_id > b.append_id WHERE a.last_position > $1 AND b.last_position > $1`,
           [from],
         );
         expect(Number(rows[0]!.inversions)).toBeGreaterThan(0);

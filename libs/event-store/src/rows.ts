@@ -9,9 +9,21 @@ import { SCHEMA } from './sql/schema';
 export const EVENT_COLUMNS = `e.event_id, e.stream_id, e.stream_version, e.event_type, e.schema_version, e.data, e.metadata,
   ${SCHEMA}.utc_millis(e.occurred_at) AS occurred_at, ${SCHEMA}.utc_micros(e.recorded_at) AS recorded_at`;
 
-export const READ_ALL_SQL = `SELECT g.position, ${EVENT_COLUMNS}
-  FROM ${SCHEMA}.global_log g JOIN ${SCHEMA}.events e ON e.seq = g.seq
-  WHERE g.position > $1 ORDER BY g.position LIMIT $2`;
+/** An event's global position, from the append it belongs to (a global_log row `g`). */
+export const POSITION_OF_EVENT = 'g.first_position + (e.stream_version - g.first_version)';
+
+/**
+ * Sealed events after position $1, at most $2, in position order. The global log is walked by
+ * append (last_position); each append's events come from the events primary key in version order.
+ */
+export const READ_ALL_SQL = `SELECT ${POSITION_OF_EVENT} AS position, ${EVENT_COLUMNS}
+  FROM ${SCHEMA}.global_log g
+  JOIN ${SCHEMA}.events e ON e.stream_id = g.stream_id
+    AND e.stream_version >= g.first_version + GREATEST(0, $1 - g.first_position + 1)
+    AND e.stream_version <= g.first_version + (g.last_position - g.first_position)
+  WHERE g.last_position > $1
+  ORDER BY g.last_position, e.stream_version
+  LIMIT $2`;
 
 export function decodeEventRow(row: readonly unknown[]): RecordedEvent {
   return {

@@ -6,7 +6,7 @@ import { verifyStore, type VerifyOptions, type VerifyResult } from './verify';
 import { DuplicateEventIdError, EventStoreClosedError, GlobalLogGapError, WrongExpectedVersionError } from './errors';
 import { canonicalEnvelope, streamHash } from './hashing';
 import { prepareAppend, validateStreamId, type PreparedEvent } from './prepare';
-import { decodeEventRow, EVENT_COLUMNS, READ_ALL_SQL } from './rows';
+import { decodeEventRow, EVENT_COLUMNS, POSITION_OF_EVENT, READ_ALL_SQL } from './rows';
 import { HeadWatcher, Sealer } from './sealer';
 import { sqlState, UNIQUE_VIOLATION, type SqlExecutor, type SqlSession } from './sql/executor';
 import { GENESIS_HASH, SCHEMA, SEALED_CHANNEL } from './sql/schema';
@@ -53,28 +53,35 @@ interface StreamHead {
 const EMPTY_STREAM: StreamHead = { version: 0, hash: GENESIS_HASH };
 const MAX_APPEND_ATTEMPTS = 20;
 
+/**
+ * One statement: move the stream head if it is still where we read it (optimistic concurrency),
+ * insert the events, queue the append for sealing. Zero rows when the head moved.
+ */
 const APPEND_SQL = `
 WITH head AS (
   INSERT INTO ${SCHEMA}.streams AS s (stream_id, version, head_hash) VALUES ($1, $2, $3)
   ON CONFLICT (stream_id) DO UPDATE SET version = EXCLUDED.version, head_hash = EXCLUDED.head_hash
     WHERE s.version = $4
   RETURNING 1
+), batch AS (
+  SELECT nextval('${SCHEMA}.append_ids') AS append_id, clock_timestamp() AS recorded_at FROM head
 ), written AS (
-  INSERT INTO ${SCHEMA}.events (event_id, stream_id, stream_version, event_type, schema_version, data, metadata, occurred_at, stream_hash)
-  SELECT n.event_id, $1, n.stream_version, n.event_type, n.schema_version, n.data, n.metadata, n.occurred_at, n.stream_hash
-  FROM unnest($5::uuid[], $6::bigint[], $7::text[], $8::integer[], $9::text[], $10::text[], $11::timestamptz[], $12::text[])
-    AS n(event_id, stream_version, event_type, schema_version, data, metadata, occurred_at, stream_hash)
-  WHERE EXISTS (SELECT 1 FROM head)
-  RETURNING seq
+  INSERT INTO ${SCHEMA}.events (stream_id, stream_version, event_id, append_id, event_type, schema_version, data, metadata, occurred_at, recorded_at, stream_hash)
+  SELECT $1, $4 + n.ordinal, n.event_id, b.append_id, n.event_type, n.schema_version, n.data, n.metadata, n.occurred_at, b.recorded_at, n.stream_hash
+  FROM batch b,
+    unnest($5::uuid[], $6::text[], $7::integer[], $8::text[], $9::text[], $10::timestamptz[], $11::text[])
+      WITH ORDINALITY AS n(event_id, event_type, schema_version, data, metadata, occurred_at, stream_hash, ordinal)
+  RETURNING 1
 )
-INSERT INTO ${SCHEMA}.seal_queue (seqs) SELECT array_agg(seq) FROM written HAVING count(*) > 0`;
+INSERT INTO ${SCHEMA}.seal_queue (append_id, stream_id, first_version, event_count, last_hash, recorded_at)
+SELECT b.append_id, $1, $4 + 1, $12::integer, $3, b.recorded_at FROM batch b WHERE (SELECT count(*) FROM written) = $12::integer`;
 
-const STREAM_COLUMNS = `g.position, ${EVENT_COLUMNS}, e.stream_hash`;
+const STREAM_COLUMNS = `${POSITION_OF_EVENT} AS position, ${EVENT_COLUMNS}, e.stream_hash`;
 const READ_STREAM_FORWARD_SQL = `SELECT ${STREAM_COLUMNS}
-  FROM ${SCHEMA}.events e LEFT JOIN ${SCHEMA}.global_log g ON g.seq = e.seq
+  FROM ${SCHEMA}.events e LEFT JOIN ${SCHEMA}.global_log g ON g.append_id = e.append_id
   WHERE e.stream_id = $1 AND e.stream_version >= $2 ORDER BY e.stream_version LIMIT $3`;
 const READ_STREAM_BACKWARD_SQL = `SELECT ${STREAM_COLUMNS}
-  FROM ${SCHEMA}.events e LEFT JOIN ${SCHEMA}.global_log g ON g.seq = e.seq
+  FROM ${SCHEMA}.events e LEFT JOIN ${SCHEMA}.global_log g ON g.append_id = e.append_id
   WHERE e.stream_id = $1 AND e.stream_version <= $2 ORDER BY e.stream_version DESC LIMIT $3`;
 
 /**
@@ -252,7 +259,7 @@ export class SqlEventStore implements EventStore {
     this.assertOpen();
     await this.sealer.settle();
     const { rows } = await this.executor.query<{ position: number }>(
-      `SELECT position FROM ${SCHEMA}.global_log ORDER BY position DESC LIMIT 1`,
+      `SELECT last_position AS position FROM ${SCHEMA}.global_log ORDER BY last_position DESC LIMIT 1`,
     );
     const head = Number(rows[0]?.position ?? 0);
     this.heads.observe(head);
@@ -387,20 +394,19 @@ export class SqlEventStore implements EventStore {
 
   /** Returns 1 when the append was written, 0 when the stream was no longer at `head`. */
   private async write(streamId: string, head: StreamHead, events: PreparedEvent[], hashes: string[]): Promise<number> {
-    const versions = events.map((_, index) => head.version + index + 1);
     const params = [
       streamId,
       head.version + events.length,
       hashes[hashes.length - 1],
       head.version,
       events.map((event) => event.id),
-      versions,
       events.map((event) => event.type),
       events.map((event) => event.schemaVersion),
       events.map((event) => event.data),
       events.map((event) => event.metadata),
       events.map((event) => event.occurredAt),
       hashes,
+      events.length,
     ];
     const hook = this.options.testHooks?.beforeCommit;
     if (!hook) return (await this.executor.query(APPEND_SQL, params)).rowCount;

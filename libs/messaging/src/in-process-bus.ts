@@ -33,8 +33,10 @@ export interface InProcessBusOptions {
   requestTimeoutMs?: number;
   /** Same meaning as JetStream's duplicate window. Default 2 minutes. */
   duplicateWindowMs?: number;
-  /** Events kept for consumers that start later with deliverFrom 'all', beyond what registered consumers still need. */
+  /** Events kept for consumers that start later with deliverFrom 'all', beyond what registered consumers still need. Default 10,000. */
   retainedEvents?: number;
+  /** Hard cap, like a stream limit: a consumer more than this far behind loses the oldest events (and catches up from the store). Default 1,000,000. */
+  maxRetainedEvents?: number;
   logger?: Logger;
 }
 
@@ -85,6 +87,7 @@ export class InProcessBus implements Bus {
   private readonly requestTimeoutMs: number;
   private readonly duplicateWindowMs: number;
   private readonly retainedEvents: number;
+  private readonly maxRetainedEvents: number;
   private readonly logger: Logger;
   private readonly core = new Set<CoreSubscription>();
   private readonly queueTurns = new Map<string, number>();
@@ -99,6 +102,7 @@ export class InProcessBus implements Bus {
     this.requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     this.duplicateWindowMs = options.duplicateWindowMs ?? DEFAULT_DUPLICATE_WINDOW_MS;
     this.retainedEvents = options.retainedEvents ?? 10_000;
+    this.maxRetainedEvents = Math.max(this.retainedEvents, options.maxRetainedEvents ?? 1_000_000);
     this.logger = options.logger ?? defaultLogger();
   }
 
@@ -208,6 +212,8 @@ export class InProcessBus implements Bus {
       const stored = this.eventAt(due!.sequence);
       if (stored) return { stored, attempt: due!.attempt };
     }
+    // Events a lagging consumer lost to the retention cap: it catches up from the store.
+    if (consumer.cursor < this.firstSequence) consumer.cursor = this.firstSequence;
     while (consumer.cursor < this.nextSequence) {
       const stored = this.eventAt(consumer.cursor);
       consumer.cursor++;
@@ -220,13 +226,13 @@ export class InProcessBus implements Bus {
     return this.events[sequence - this.firstSequence];
   }
 
-  /** Drops events every registered consumer is done with, keeping the last `retainedEvents` for late starters. */
+  /** Drops events every registered consumer is done with, keeping the last `retainedEvents` for late starters (never more than `maxRetainedEvents`). */
   private trimEvents(): void {
     let needed = this.nextSequence;
     for (const consumer of this.consumers.values()) {
       needed = Math.min(needed, consumer.cursor, ...consumer.redeliveries.map((redelivery) => redelivery.sequence));
     }
-    const keepFrom = Math.min(needed, this.nextSequence - this.retainedEvents);
+    const keepFrom = Math.max(Math.min(needed, this.nextSequence - this.retainedEvents), this.nextSequence - this.maxRetainedEvents);
     if (keepFrom > this.firstSequence) {
       this.events.splice(0, keepFrom - this.firstSequence);
       this.firstSequence = keepFrom;

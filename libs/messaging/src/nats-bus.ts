@@ -186,11 +186,17 @@ export class NatsBus implements Bus {
     const filters = normalizeEventFilters(options.subjects);
     // nats-server 2.9 takes one filter subject per consumer: several filters read all events and filter here.
     const serverFilter = filters.length === 1 ? filters[0]! : subjects.allEvents;
-    await this.ensureConsumer(options.durableName, this.wire(serverFilter), options.deliverFrom ?? 'all');
-
+    this.activeDurables.add(options.durableName);
+    let messages: ConsumerMessages;
+    try {
+      await this.ensureConsumer(options.durableName, this.wire(serverFilter), options.deliverFrom ?? 'all');
+      const consumer = await this.js.consumers.get(this.streamName, options.durableName);
+      messages = await consumer.consume({ max_messages: 1_000 });
+    } catch (error) {
+      this.activeDurables.delete(options.durableName);
+      throw error;
+    }
     const deliverer = new EventDeliverer(options, this.logger);
-    const consumer = await this.js.consumers.get(this.streamName, options.durableName);
-    const messages: ConsumerMessages = await consumer.consume({ max_messages: 1_000 });
     let stopping = false;
     const loop = (async () => {
       for await (const message of messages) {
@@ -220,7 +226,6 @@ export class NatsBus implements Bus {
     })().catch((error: unknown) => {
       this.logger.error({ err: error, consumer: options.durableName }, `consumer ${options.durableName} stopped: ${error instanceof Error ? error.message : String(error)}`);
     });
-    this.activeDurables.add(options.durableName);
     const handle = {
       close: async () => {
         if (stopping) return loop;

@@ -20,7 +20,8 @@ const EVENT_PREFIX = subjects.allEvents.slice(0, -1);
  * A Nest microservice transport over the Tollgate Bus, so `@MessagePattern` and `@EventPattern` handlers run
  * the same on NATS and on the in-process bus. The subject decides the delivery:
  * - `@MessagePattern(subject)` answers requests (request/reply, queue group = the service);
- * - `@EventPattern('tollgate.evt.…')` is a durable JetStream consumer (at-least-once, deduped by event id);
+ * - `@EventPattern('tollgate.evt.…')` is a durable JetStream consumer (at-least-once, deduped by event id),
+ *   one per handler (a second handler of the same pattern gets `<name>_2`, or name it with `extras.durable`);
  * - `@EventPattern(any other subject)` is a core subscription (market data).
  */
 export class BusTransport extends Server implements CustomTransportStrategy {
@@ -35,7 +36,7 @@ export class BusTransport extends Server implements CustomTransportStrategy {
 
   async listen(callback: (...optionalParams: unknown[]) => unknown): Promise<void> {
     try {
-      for (const [pattern, handler] of this.messageHandlers) this.subscriptions.push(await this.bind(pattern, handler));
+      for (const [pattern, handler] of this.messageHandlers) this.subscriptions.push(...(await this.bind(pattern, handler)));
       callback();
     } catch (error) {
       await this.close();
@@ -55,16 +56,27 @@ export class BusTransport extends Server implements CustomTransportStrategy {
     return this.bus as T;
   }
 
-  private bind(pattern: string, handler: MessageHandler): Promise<BusSubscription> {
-    const extras = (handler.extras ?? {}) as BusHandlerExtras;
+  private async bind(pattern: string, handler: MessageHandler): Promise<BusSubscription[]> {
     if (!handler.isEventHandler) {
-      return this.bus.reply(pattern, (payload, message) => this.answer(handler, payload, new BusContext([message.subject, message.headers, undefined])), {
-        queue: extras.queue ?? this.serviceName,
-      });
+      const extras = (handler.extras ?? {}) as BusHandlerExtras;
+      const queue = extras.queue ?? this.serviceName;
+      return [await this.bus.reply(pattern, (payload, message) => this.answer(handler, payload, new BusContext([message.subject, message.headers, undefined])), { queue })];
     }
+    // Nest chains every handler of one pattern; each gets its own consumer, so one handler's failure and
+    // redelivery never replays the event to the others.
+    const chain: MessageHandler[] = [];
+    for (let current: MessageHandler | undefined = handler; current; current = current.next) chain.push(current);
+    // Nest's event handler calls its `next` itself (forkJoin); detached, each runs alone on its own consumer.
+    for (const one of chain) delete one.next;
+    return Promise.all(chain.map((one, index) => this.bindEventHandler(pattern, one, index)));
+  }
+
+  private bindEventHandler(pattern: string, handler: MessageHandler, index: number): Promise<BusSubscription> {
+    const extras = (handler.extras ?? {}) as BusHandlerExtras;
     if (pattern.startsWith(EVENT_PREFIX)) {
+      const durableName = extras.durable ?? `${durableNameFor(this.serviceName, pattern)}${index === 0 ? '' : `_${index + 1}`}`;
       return this.bus.consumeEvents({
-        durableName: extras.durable ?? durableNameFor(this.serviceName, pattern),
+        durableName,
         subjects: pattern,
         ...(extras.deliverFrom ? { deliverFrom: extras.deliverFrom } : {}),
         handler: (event: RecordedEvent, delivery) => this.notify(handler, event, new BusContext([delivery.subject, delivery.headers, delivery])),
@@ -79,14 +91,12 @@ export class BusTransport extends Server implements CustomTransportStrategy {
     return lastValueFrom(this.transformToObservable(await handler(payload, context)), { defaultValue: undefined });
   }
 
-  /** Runs every handler Nest chained on this event pattern; a failure fails the delivery (and so redelivers it). */
+  /** A failure fails the delivery, so the bus redelivers the event to this handler. */
   private async notify(handler: MessageHandler, payload: unknown, context: BusContext): Promise<void> {
-    for (let current: MessageHandler | undefined = handler; current; current = current.next) {
-      try {
-        await lastValueFrom(this.transformToObservable(await current(payload, context)), { defaultValue: undefined });
-      } catch (error) {
-        throw error instanceof Error ? error : Object.assign(new Error(describe(error)), error as object);
-      }
+    try {
+      await lastValueFrom(this.transformToObservable(await handler(payload, context)), { defaultValue: undefined });
+    } catch (error) {
+      throw error instanceof Error ? error : Object.assign(new Error(describe(error)), error as object);
     }
   }
 }

@@ -64,6 +64,30 @@ class AlphaController {
   }
 }
 
+const ledgerSeen: string[] = [];
+const auditSeen: Array<{ id: string; attempt: number | undefined }> = [];
+const auditFailed = new Set<string>();
+
+@Controller()
+class LedgerController {
+  @EventPattern(subjects.event('beta', 'Pinged'))
+  onPinged(@Payload() event: RecordedEvent): void {
+    ledgerSeen.push(event.id);
+  }
+}
+
+@Controller()
+class AuditController {
+  @EventPattern(subjects.event('beta', 'Pinged'))
+  onPinged(@Payload() event: RecordedEvent, @Ctx() context: BusContext): void {
+    if (!auditFailed.has(event.id)) {
+      auditFailed.add(event.id);
+      throw new Error('audit store briefly unavailable');
+    }
+    auditSeen.push({ id: event.id, attempt: context.getDelivery()?.attempt });
+  }
+}
+
 describe('createServiceApp over the in-process bus', () => {
   const bus = new InProcessBus({ requestTimeoutMs: 2_000 });
   let alpha: INestMicroservice;
@@ -72,7 +96,7 @@ describe('createServiceApp over the in-process bus', () => {
 
   beforeAll(async () => {
     beta = await createServiceApp({ serviceName: 'beta', bus, controllers: [BetaController] });
-    alpha = await createServiceApp({ serviceName: 'alpha', bus, controllers: [AlphaController] });
+    alpha = await createServiceApp({ serviceName: 'alpha', bus, controllers: [AlphaController, LedgerController, AuditController] });
     client = alpha.get(BusClient);
   });
   afterAll(async () => {
@@ -119,6 +143,14 @@ describe('createServiceApp over the in-process bus', () => {
     const failure = await client.request(stall, {}, { timeoutMs: 100 }).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(RequestTimeoutError);
     expect((failure as Error).message).toBe(`beta did not reply to ${stall} within 100 ms`);
+  });
+
+  it('gives each handler of one event pattern its own consumer: a failing one is retried alone', async () => {
+    await client.request(ping, { text: 'two handlers' });
+    const pinged = await waitFor(() => received.find(({ event }) => (event.data as { text: string }).text === 'two handlers')?.event.id, { what: 'the event' });
+    await waitFor(() => auditSeen.some(({ id }) => id === pinged), { timeoutMs: 5_000, what: "audit's retry" });
+    expect(auditSeen.filter(({ id }) => id === pinged)).toEqual([{ id: pinged, attempt: 2 }]);
+    expect(ledgerSeen.filter((id) => id === pinged)).toHaveLength(1);
   });
 
   it('emits market data as core messages and refuses to emit domain events', async () => {

@@ -6,7 +6,8 @@ import { decimalString, isoTimestamp, positiveDecimalString, symbol, uuid } from
  * Events of the broker sync subsystem and of reconciliation (issue 6).
  *
  * Streams: `sync-<accountId>` (sync runs, disconnects, adopted fills), `reconciliation-<accountId>`
- * (passed runs, adjustments, quarantined orders) and `reconciliationbreak-<breakId>` (one break's life cycle).
+ * (passed runs, adjustments, quarantined orders), `reconciliationbreak-<breakId>` (one break's life cycle)
+ * and `readiness-<accountId>` (whether the account may trade as far as the broker's truth goes).
  * Ids of adopted fills, breaks, adjustments and quarantines are derived from the fact they stand for, so a
  * re-run writes the same ids and the store dedupes them.
  */
@@ -246,6 +247,25 @@ export const BrokerReconnected = defineEvent(
   z.object({ accountId, broker: brokerName, reconnectedAt: isoTimestamp }),
 );
 
+/**
+ * Whether the broker's truth lets this account trade: recorded by the reconciliation service when the
+ * answer changes, and as not ready at every start of it (stream `readiness-<accountId>`). Not ready
+ * until the start-up sync and reconciliation have passed; again not ready after a disconnect, a failed
+ * sync or a break whose policy halts. The risk side treats not ready as HALTED for the account.
+ */
+export const TradingReadinessChanged = defineEvent(
+  'TradingReadinessChanged',
+  1,
+  z.object({
+    accountId,
+    broker: brokerName,
+    ready: z.boolean(),
+    /** Why not, one line each; empty when ready. */
+    reasons: z.array(z.string().min(1)),
+    at: isoTimestamp,
+  }),
+);
+
 export type SyncStartedData = EventData<typeof SyncStarted>;
 export type SyncCompletedData = EventData<typeof SyncCompleted>;
 export type SyncFailedData = EventData<typeof SyncFailed>;
@@ -259,6 +279,7 @@ export type CashAdjustedData = EventData<typeof CashAdjusted>;
 export type ForeignOrderQuarantinedData = EventData<typeof ForeignOrderQuarantined>;
 export type BrokerDisconnectedData = EventData<typeof BrokerDisconnected>;
 export type BrokerReconnectedData = EventData<typeof BrokerReconnected>;
+export type TradingReadinessChangedData = EventData<typeof TradingReadinessChanged>;
 
 export const syncEvents: EventDefinition[] = [
   SyncStarted,
@@ -274,4 +295,5 @@ export const syncEvents: EventDefinition[] = [
   ForeignOrderQuarantined,
   BrokerDisconnected,
   BrokerReconnected,
+  TradingReadinessChanged,
 ];

@@ -4,3 +4,4 @@ export * from './break.commands';
 export * from './break.state';
 export * from './break.decide';
 export * from './reconcile';
+export * from './our-books';

@@ -3,6 +3,7 @@ import type {
   CashAdjustedData,
   ForeignOrderQuarantinedData,
   PositionAdjustedData,
+  ReconciliationBreakOpenedData,
   ReconciliationPassedData,
   ReconciliationPolicy,
 } from '@tollgate/contracts';
@@ -37,6 +38,8 @@ export interface ReconcileCommand {
   openBreaks: readonly CarriedBreak[];
   policies?: ReconciliationPolicies;
   tolerances?: ReconciliationTolerances;
+  /** Said in the reason of every adjustment this run makes, e.g. why cash is adopted as an opening balance. */
+  adoptionNote?: string;
 }
 
 export type ReconciliationEvent =
@@ -94,6 +97,28 @@ export function reconcile(command: ReconcileCommand): ReconciliationOutcome {
     const existing = carried.get(key);
     if (existing) {
       seen.add(key);
+      // A break opened under another policy is adopted now if the policy in force says adopt (e.g. an
+      // operator asked for the broker's truth on this class): the same break, resolved by the adjustment.
+      if (existing.policy !== 'quarantine' && policyFor(discrepancy, policies) === 'adopt') {
+        reported.push(reportLine(discrepancy, 'adopt'));
+        const adjustment = adoptionEvent(command, discrepancy, existing.breakId);
+        events.push(adjustment);
+        events.push(
+          ...decideBreak(
+            {
+              type: 'ResolveBreak',
+              breakId: existing.breakId,
+              resolution: 'adopted_broker_truth',
+              reason: `adopted the broker's ${discrepancy.field} by policy for ${discrepancy.class}`,
+              adjustmentEventId: adjustment.id,
+              by: RECONCILIATION_ACTOR,
+              now: command.now,
+            },
+            { status: 'open', opened: carriedOpened(command, existing) },
+          ),
+        );
+        continue;
+      }
       stillOpen.push({ ...existing, ours: discrepancy.ours, broker: discrepancy.broker });
       reported.push(reportLine(discrepancy, existing.policy));
       continue;
@@ -215,6 +240,24 @@ function reportLine(discrepancy: Discrepancy, policy: ReconciliationPolicy): Rec
   return { class: discrepancy.class, symbol: discrepancy.symbol, ours: discrepancy.ours, broker: discrepancy.broker, policy };
 }
 
+/** What a carried break was opened with, as far as the run needs it to resolve the break. */
+function carriedOpened(command: ReconcileCommand, item: CarriedBreak): ReconciliationBreakOpenedData {
+  return {
+    breakId: item.breakId,
+    reconciliationId: command.reconciliationId,
+    accountId: command.accountId,
+    broker: command.broker,
+    class: item.class,
+    subject: item.subject,
+    symbol: item.symbol,
+    field: item.field,
+    ours: item.ours,
+    brokerValue: item.broker,
+    policy: item.policy,
+    detectedAt: command.now,
+  };
+}
+
 function openedData(events: ReconciliationEvent[], breakId: string) {
   const opened = events.find((event) => event.type === 'ReconciliationBreakOpened' && event.data.breakId === breakId);
   if (!opened || opened.type !== 'ReconciliationBreakOpened') throw new Error(`break ${breakId} was not opened before adoption`);
@@ -223,7 +266,7 @@ function openedData(events: ReconciliationEvent[], breakId: string) {
 
 function adoptionEvent(command: ReconcileCommand, discrepancy: Discrepancy, breakId: string): ReconciliationEvent {
   const adoption = discrepancy.adoption;
-  const reason = `reconciliation ${command.reconciliationId} found ${discrepancy.class} on ${discrepancy.field}: ours ${discrepancy.ours ?? 'none'}, broker ${discrepancy.broker ?? 'none'}; broker truth adopted by policy`;
+  const reason = `reconciliation ${command.reconciliationId} found ${discrepancy.class} on ${discrepancy.field}: ours ${discrepancy.ours ?? 'none'}, broker ${discrepancy.broker ?? 'none'}; broker truth adopted by policy${command.adoptionNote ? ` (${command.adoptionNote})` : ''}`;
   switch (adoption.kind) {
     case 'position': {
       const adjustmentId = deterministicId('PositionAdjusted', breakId);
@@ -295,6 +338,19 @@ function quarantineEvent(command: ReconcileCommand, discrepancy: Discrepancy, br
       status: seenOnlyInFills ? 'seen only through fills' : order.status,
       detectedAt: command.now,
     },
+  };
+}
+
+/**
+ * The broker's side without the orders that are in flight on ours (events after the snapshot, or a
+ * submit whose outcome is not settled): those are compared on a later run, when both sides hold still.
+ */
+export function withoutInFlight(view: BrokerView, inFlight: ReadonlySet<string>): BrokerView {
+  if (inFlight.size === 0) return view;
+  return {
+    ...view,
+    openOrders: view.openOrders.filter((order) => !inFlight.has(order.clientOrderId)),
+    lookedUpOrders: view.lookedUpOrders.filter((order) => !inFlight.has(order.clientOrderId)),
   };
 }
 

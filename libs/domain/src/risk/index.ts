@@ -15,9 +15,13 @@ export * from './limits/risk-limits.commands';
 export * from './limits/risk-limits.state';
 export * from './limits/risk-limits.decide';
 export { PreTradeRiskEngine, type RiskDecision, type OverrideWaiver } from './pre-trade/engine';
+export { LiveRiskBook, type LiveRiskBookOptions } from './pre-trade/live-book';
 export {
   RiskSnapshot,
   createRiskSnapshot,
+  type RiskView,
+  type WorkingOrder,
+  type ReferencePrice,
   worstCase,
   type RiskSnapshotInput,
   type ReferencePriceInput,

@@ -17,7 +17,7 @@ export interface RegimeMonitorConfig {
 export const DEFAULT_BREAK_CONFIRMATION: BreakConfirmationPolicy = {
   afterBars: 50,
   lookbackBars: 200,
-  method: 'sup-f',
+  method: 'ols-cusum',
   variance: 'iid',
   alpha: '0.01',
   volatilityModel: 'garch',

@@ -91,7 +91,7 @@ describe('regime decider', () => {
   it('confirms a real shift in the mean, dating it near where it happened, and unblocks proposals', () => {
     const state = given(suspected)
       .when({ type: 'ResolveStructuralBreakSuspicion', symbol: SYMBOL, suspicionId, recentReturns: returns(4), at: minute(349) })
-      .then([{ type: 'StructuralBreakConfirmed', data: { method: 'sup-f', windowBars: 250, windowStart: minute(100), windowEnd: minute(349) } }]);
+      .then([{ type: 'StructuralBreakConfirmed', data: { method: 'ols-cusum', windowBars: 250, windowStart: minute(100), windowEnd: minute(349) } }]);
     const confirmed = lastConfirmedBreak(state)!;
     expect(Math.abs(Date.parse(confirmed.breakAt) - Date.parse(minute(249))) / 60_000).toBeLessThanOrEqual(3);
     expect(confirmed.confirmedAt).toBe(minute(349));

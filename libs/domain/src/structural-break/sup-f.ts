@@ -46,7 +46,7 @@ export function supFTest(values: ArrayLike<number>, options: SupFOptions = {}): 
   if (!(trimming >= SUP_F_MINIMUM_TRIMMING && trimming < 0.5)) {
     throw new RangeError(`sup-F trimming must be at least ${SUP_F_MINIMUM_TRIMMING} and below 0.5, was ${trimming}`);
   }
-  let from = Math.max(2, options.minimumSegment ?? Math.floor(trimming * n));
+  const from = Math.max(2, options.minimumSegment ?? Math.floor(trimming * n));
   let to = n - from;
   if (to > n - 2) to = n - 2;
   if (from > to) throw new SeriesTooShortError(`sup-F with trimming ${trimming}`, n, Math.max(4, Math.ceil(2 / trimming)));

@@ -25,7 +25,7 @@ export interface Migration {
 export const migrations: readonly Migration[] = [
   {
     version: 1,
-    name: 'events, streams, global log, sealer, append-only triggers',
+    name: 'events, streams, seal queue, global log, sealer, append-only triggers',
     sql: `
 CREATE SCHEMA IF NOT EXISTS ${SCHEMA};
 
@@ -44,12 +44,16 @@ CREATE TABLE ${SCHEMA}.streams (
   head_hash text NOT NULL
 );
 
--- The facts. seq is insertion order, NOT commit order: it is never shown to readers.
+-- One number per append, drawn inside the append statement. Never shown to readers: it is
+-- insertion order, not commit order.
+CREATE SEQUENCE ${SCHEMA}.append_ids;
+
+-- The facts. All events of one append share its append_id and recorded_at.
 CREATE TABLE ${SCHEMA}.events (
-  seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-  event_id uuid NOT NULL,
   stream_id text NOT NULL,
   stream_version bigint NOT NULL CHECK (stream_version > 0),
+  event_id uuid NOT NULL,
+  append_id bigint NOT NULL,
   event_type text NOT NULL,
   schema_version integer NOT NULL,
   data text NOT NULL,
@@ -57,20 +61,31 @@ CREATE TABLE ${SCHEMA}.events (
   occurred_at timestamptz NOT NULL,
   recorded_at timestamptz NOT NULL DEFAULT clock_timestamp(),
   stream_hash text NOT NULL,
-  CONSTRAINT events_event_id_unique UNIQUE (event_id),
-  CONSTRAINT events_stream_version_unique UNIQUE (stream_id, stream_version)
+  CONSTRAINT events_pkey PRIMARY KEY (stream_id, stream_version),
+  CONSTRAINT events_event_id_unique UNIQUE (event_id)
 );
 
--- Committed appends not yet given global positions (one row per append: its events' seqs).
--- Writers add, the sealer takes.
-CREATE TABLE ${SCHEMA}.seal_queue (seqs bigint[] NOT NULL);
+-- Committed appends not yet given global positions. Writers add, the sealer takes.
+CREATE TABLE ${SCHEMA}.seal_queue (
+  append_id bigint NOT NULL,
+  stream_id text NOT NULL,
+  first_version bigint NOT NULL,
+  event_count integer NOT NULL,
+  last_hash text NOT NULL,
+  recorded_at timestamptz NOT NULL
+);
 
--- The dense global order: position n is the n-th event the sealer saw committed.
+-- The dense global order, one row per append: its events hold positions
+-- first_position .. last_position, in stream-version order.
 CREATE TABLE ${SCHEMA}.global_log (
-  position bigint PRIMARY KEY,
-  seq bigint NOT NULL,
+  last_position bigint PRIMARY KEY,
+  first_position bigint NOT NULL,
+  append_id bigint NOT NULL,
+  stream_id text NOT NULL,
+  first_version bigint NOT NULL,
   log_hash text NOT NULL,
-  CONSTRAINT global_log_seq_unique UNIQUE (seq)
+  CONSTRAINT global_log_append_unique UNIQUE (append_id),
+  CHECK (last_position >= first_position)
 );
 
 CREATE TABLE ${SCHEMA}.projection_checkpoints (
@@ -90,47 +105,58 @@ CREATE TRIGGER events_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON ${SCHEM
 CREATE TRIGGER global_log_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON ${SCHEMA}.global_log
   FOR EACH STATEMENT EXECUTE FUNCTION ${SCHEMA}.refuse_change();
 
--- The sealer. One caller at a time (transaction advisory lock); it takes every queued event
--- that is committed and visible now, in insertion order, gives each the next dense position and
--- extends the global hash chain. Each statement of a VOLATILE function takes a fresh snapshot,
--- so the queue is read after the lock is held: nothing committed before that is left behind.
+-- The sealer. One caller at a time (transaction advisory lock); it takes every queued append
+-- that is committed and visible now, in append_id order (for one stream that is commit order),
+-- gives its events the next dense positions and extends the global hash chain:
+--   g = sha256(g_prev ":" first ":" last ":" first_version ":" last_stream_hash ":" recorded_at ":" stream_id)
+-- Each statement of a VOLATILE function takes a fresh snapshot, so the queue is read after the
+-- lock is held: nothing committed before that is left behind.
 CREATE FUNCTION ${SCHEMA}.seal() RETURNS bigint
   LANGUAGE plpgsql SECURITY DEFINER SET search_path = ${SCHEMA}, pg_temp AS $$
 DECLARE
-  head bigint;
-  head_hash text;
-  taken bigint[];
-  sealed_positions bigint[] := '{}';
-  sealed_seqs bigint[] := '{}';
-  sealed_hashes text[] := '{}';
-  item record;
+  v_head bigint;
+  v_hash text;
+  v_first bigint;
+  v_taken ${SCHEMA}.seal_queue[];
+  v_item ${SCHEMA}.seal_queue;
+  v_slot integer := 0;
+  v_lasts bigint[] := '{}';
+  v_firsts bigint[] := '{}';
+  v_appends bigint[] := '{}';
+  v_streams text[] := '{}';
+  v_versions bigint[] := '{}';
+  v_hashes text[] := '{}';
 BEGIN
   PERFORM pg_advisory_xact_lock(${SEAL_LOCK_KEY});
-  WITH removed AS (DELETE FROM ${SCHEMA}.seal_queue RETURNING seqs)
-    SELECT array_agg(q.seq ORDER BY q.seq) INTO taken FROM removed, unnest(removed.seqs) AS q(seq);
-  SELECT g.position, g.log_hash INTO head, head_hash FROM ${SCHEMA}.global_log g ORDER BY g.position DESC LIMIT 1;
-  IF head IS NULL THEN
-    head := 0;
-    head_hash := '${GENESIS_HASH}';
+  WITH removed AS (DELETE FROM ${SCHEMA}.seal_queue RETURNING *)
+    SELECT array_agg((r.append_id, r.stream_id, r.first_version, r.event_count, r.last_hash, r.recorded_at)::${SCHEMA}.seal_queue ORDER BY r.append_id)
+    INTO v_taken FROM removed r;
+  SELECT g.last_position, g.log_hash INTO v_head, v_hash FROM ${SCHEMA}.global_log g ORDER BY g.last_position DESC LIMIT 1;
+  IF v_head IS NULL THEN
+    v_head := 0;
+    v_hash := '${GENESIS_HASH}';
   END IF;
-  IF taken IS NULL THEN
-    RETURN head;
+  IF v_taken IS NULL THEN
+    RETURN v_head;
   END IF;
-  FOR item IN
-    SELECT e.seq, e.stream_hash, ${SCHEMA}.utc_micros(e.recorded_at) AS recorded
-    FROM unnest(taken) WITH ORDINALITY AS q(seq, ord)
-    JOIN ${SCHEMA}.events e ON e.seq = q.seq
-    ORDER BY q.ord
-  LOOP
-    head := head + 1;
-    head_hash := encode(sha256(convert_to(head_hash || ':' || head::text || ':' || item.stream_hash || ':' || item.recorded, 'UTF8')), 'hex');
-    sealed_positions := sealed_positions || head;
-    sealed_seqs := sealed_seqs || item.seq;
-    sealed_hashes := sealed_hashes || head_hash;
+  FOREACH v_item IN ARRAY v_taken LOOP
+    v_first := v_head + 1;
+    v_head := v_head + v_item.event_count;
+    v_hash := encode(sha256(convert_to(concat_ws(':', v_hash, v_first, v_head, v_item.first_version, v_item.last_hash,
+      ${SCHEMA}.utc_micros(v_item.recorded_at), v_item.stream_id), 'UTF8')), 'hex');
+    -- Subscript assignment grows the arrays in place (|| would copy them each time).
+    v_slot := v_slot + 1;
+    v_lasts[v_slot] := v_head;
+    v_firsts[v_slot] := v_first;
+    v_appends[v_slot] := v_item.append_id;
+    v_streams[v_slot] := v_item.stream_id;
+    v_versions[v_slot] := v_item.first_version;
+    v_hashes[v_slot] := v_hash;
   END LOOP;
-  INSERT INTO ${SCHEMA}.global_log (position, seq, log_hash) SELECT * FROM unnest(sealed_positions, sealed_seqs, sealed_hashes);
-  PERFORM pg_notify('${SEALED_CHANNEL}', head::text);
-  RETURN head;
+  INSERT INTO ${SCHEMA}.global_log (last_position, first_position, append_id, stream_id, first_version, log_hash)
+    SELECT * FROM unnest(v_lasts, v_firsts, v_appends, v_streams, v_versions, v_hashes);
+  PERFORM pg_notify('${SEALED_CHANNEL}', v_head::text);
+  RETURN v_head;
 END $$;
 `,
   },

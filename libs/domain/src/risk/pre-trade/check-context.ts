@@ -1,12 +1,12 @@
 import type { Decimal } from '@tollgate/kernel';
 import type { CompiledAccountLimits, CompiledInstrumentLimits } from '../limits/limits';
 import type { Direction, OrderCheckRequest } from './request';
-import type { ReferencePrice, RiskSnapshot, WorkingOrder } from './snapshot';
+import type { ReferencePrice, RiskView, WorkingOrder } from './snapshot';
 
 /** One order under check, parsed once, with everything the controls share. */
 export interface CheckContext {
   request: OrderCheckRequest;
-  snapshot: RiskSnapshot;
+  snapshot: RiskView;
   account: CompiledAccountLimits;
   instrument: CompiledInstrumentLimits;
   atMs: number;

@@ -7,7 +7,7 @@ import { exposureReasons } from './exposure-controls';
 import { gateReasons } from './gate-controls';
 import { orderReasons } from './order-controls';
 import { carriesLimitPrice, directionOf, type DecimalInput, type OrderCheckRequest, type PreTradeRequest } from './request';
-import type { RiskSnapshot } from './snapshot';
+import type { RiskView } from './snapshot';
 
 export interface OverrideWaiver {
   overrideId: string;
@@ -31,7 +31,7 @@ const CANCEL_ALLOWED: RiskDecision = Object.freeze({ verdict: 'allow', override:
  * check can stop one.
  */
 export class PreTradeRiskEngine {
-  check(request: PreTradeRequest, snapshot: RiskSnapshot): RiskDecision {
+  check(request: PreTradeRequest, snapshot: RiskView): RiskDecision {
     if (request.action === 'cancel') return CANCEL_ALLOWED;
     try {
       return this.evaluate(request, snapshot);
@@ -41,7 +41,7 @@ export class PreTradeRiskEngine {
     }
   }
 
-  private evaluate(request: OrderCheckRequest, snapshot: RiskSnapshot): RiskDecision {
+  private evaluate(request: OrderCheckRequest, snapshot: RiskView): RiskDecision {
     const invalid = invalidField(request, snapshot);
     if (invalid) return deny(request, [invalid]);
     const account = snapshot.accountLimits;
@@ -167,7 +167,7 @@ function isPositiveDecimal(value: DecimalInput | null | undefined): boolean {
 const SYMBOL_PATTERN = /^[A-Z][A-Z0-9.]{0,9}$/;
 
 /** A malformed request is denied, naming the field, before any limit is looked at. */
-function invalidField(request: OrderCheckRequest, snapshot: RiskSnapshot): DenialReason | null {
+function invalidField(request: OrderCheckRequest, snapshot: RiskView): DenialReason | null {
   if (request.accountId !== snapshot.accountId) return denial('ORDER_INVALID', { field: 'accountId', problem: `the snapshot is for account ${snapshot.accountId}` });
   if (!SYMBOL_PATTERN.test(request.symbol)) return denial('ORDER_INVALID', { field: 'symbol', problem: 'must be an upper-case ticker like "AAPL"' });
   if (!isPositiveDecimal(request.quantity)) return denial('ORDER_INVALID', { field: 'quantity', problem: 'must be a positive decimal' });

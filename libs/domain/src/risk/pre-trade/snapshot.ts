@@ -144,8 +144,40 @@ export interface ExposureTotals {
   unvalued: string[];
 }
 
+/**
+ * What a pre-trade check reads about one account. Two implementations: `RiskSnapshot` (immutable,
+ * built whole from a `RiskSnapshotInput`) and `LiveRiskBook` (mutable, updated one change at a time
+ * by the risk service, so a quote or an order event costs O(orders in that symbol), not a rebuild).
+ */
+export interface RiskView {
+  readonly accountId: string;
+  readonly mode: TradingMode;
+  readonly limits: CompiledRiskLimits | null;
+  readonly accountLimits: CompiledAccountLimits | null;
+  readonly equity: Decimal | null;
+  readonly buyingPower: Decimal | null;
+  readonly books: ReadonlyMap<string, SymbolBook>;
+  readonly workingById: ReadonlyMap<string, WorkingOrder>;
+  readonly intentWorking: ReadonlyMap<string, Decimal>;
+  readonly intentFilled: ReadonlyMap<string, Decimal>;
+  readonly instruments: Readonly<Record<string, InstrumentInfoInput>>;
+  readonly tradingStates: Readonly<Record<string, TradingStateView>>;
+  readonly killSwitches: ReadonlySet<string>;
+  readonly disabledStrategies: Readonly<Record<string, { cause: string }>>;
+  readonly marketHalted: boolean;
+  readonly haltedSymbols: ReadonlySet<string>;
+  readonly overrides: ReadonlyMap<string, OverrideState>;
+  readonly autoMode: AutoModeState | null;
+  readonly activity: RiskActivityLog;
+  readonly totals: ExposureTotals;
+  readonly worst: ReadonlyMap<string, WorstCase>;
+  /** The symbol's last reference price, or null when none is known. */
+  referencePrice(symbol: string): ReferencePrice | null;
+  tickSize(symbol: string): Decimal | null;
+}
+
 /** An immutable, pre-computed view: built once per change of the account's state, read by many checks. */
-export class RiskSnapshot {
+export class RiskSnapshot implements RiskView {
   readonly accountId: string;
   readonly mode: TradingMode;
   readonly limits: CompiledRiskLimits | null;

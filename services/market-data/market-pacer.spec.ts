@@ -1,0 +1,53 @@
+import { nyseCalendar } from '@tollgate/domain/calendar';
+import { VirtualScheduler } from '@tollgate/domain/market-data';
+import { MarketPacer } from './market-pacer';
+
+/** 2024-07-02 was a regular session: 13:30–20:00 UTC. */
+const at = (time: string) => new Date(`2024-07-02T${time}Z`);
+
+async function paced(pacer: MarketPacer, times: Date[], scheduler: VirtualScheduler): Promise<Array<{ market: string; wall: number }>> {
+  const start = scheduler.now().getTime();
+  const seen: Array<{ market: string; wall: number }> = [];
+  for await (const time of pacer.pace(times, (event) => event)) seen.push({ market: time.toISOString(), wall: scheduler.now().getTime() - start });
+  return seen;
+}
+
+describe('MarketPacer', () => {
+  const calendar = nyseCalendar();
+
+  it('spaces events by their recorded gaps divided by the speed', async () => {
+    const scheduler = new VirtualScheduler(new Date('2030-01-01T00:00:00Z'));
+    const pacer = new MarketPacer(60, calendar, scheduler);
+    const seen = await paced(pacer, [at('14:00:00'), at('14:01:00'), at('14:03:00')], scheduler);
+    expect(seen.map((event) => event.wall)).toEqual([0, 1_000, 3_000]);
+  });
+
+  it('skips the night instead of waiting it out', async () => {
+    const scheduler = new VirtualScheduler(new Date('2030-01-01T00:00:00Z'));
+    const pacer = new MarketPacer(60, calendar, scheduler);
+    // The session's last bar at the close, then the next morning's first tick.
+    const seen = await paced(pacer, [at('19:59:00'), at('20:00:00'), new Date('2024-07-03T13:31:00Z'), new Date('2024-07-03T13:32:00Z')], scheduler);
+    expect(seen.map((event) => event.wall)).toEqual([0, 1_000, 1_000, 2_000]);
+  });
+
+  it("tells the market's time between events, moving at the speed", async () => {
+    const scheduler = new VirtualScheduler(new Date('2030-01-01T00:00:00Z'));
+    const pacer = new MarketPacer(10, calendar, scheduler);
+    expect(pacer.marketNow()).toBeNull();
+    for await (const _event of pacer.pace([at('14:00:00')], (event) => event)) break;
+    scheduler.clock.advance(3_000);
+    expect(pacer.marketNow()?.toISOString()).toBe(at('14:00:30').toISOString());
+  });
+
+  it("at 'max' never waits, and its time is the last event's", async () => {
+    const scheduler = new VirtualScheduler(new Date('2030-01-01T00:00:00Z'));
+    const pacer = new MarketPacer('max', calendar, scheduler);
+    const seen = await paced(pacer, [at('14:00:00'), at('15:00:00')], scheduler);
+    expect(seen.map((event) => event.wall)).toEqual([0, 0]);
+    expect(pacer.marketNow()?.toISOString()).toBe(at('15:00:00').toISOString());
+  });
+
+  it('refuses a speed that is not positive', () => {
+    expect(() => new MarketPacer(0, calendar)).toThrow(/speed must be a positive number/);
+  });
+});

@@ -1,0 +1,55 @@
+import type { ExchangeCalendar } from '@tollgate/domain/calendar';
+import { realTimeScheduler, type ReplayScheduler } from '@tollgate/domain/market-data';
+
+/**
+ * Paces a recorded or synthetic market at a speed, like the domain's `replay`, and also answers
+ * "what time is it in the market now?" (the replay's clock: the time of the last event plus the wall
+ * time since, scaled). Gaps when the market is closed (nights, weekends, holidays) are skipped rather
+ * than waited out, so a simulation at 60× does not sit silent for 17 minutes every night.
+ */
+export class MarketPacer {
+  private anchor: { recorded: number; wall: number } | null = null;
+  private lastEvent: number | null = null;
+
+  constructor(
+    private readonly speed: number | 'max',
+    private readonly calendar: ExchangeCalendar,
+    private readonly scheduler: ReplayScheduler = realTimeScheduler,
+  ) {
+    if (speed !== 'max' && !(speed > 0 && Number.isFinite(speed))) throw new RangeError(`speed must be a positive number or 'max', got ${JSON.stringify(speed)}`);
+  }
+
+  /** The market's time now: between events it moves with the wall clock × speed; at `max`, the last event's time. */
+  marketNow(): Date | null {
+    if (this.lastEvent === null) return null;
+    if (this.speed === 'max' || !this.anchor) return new Date(this.lastEvent);
+    return new Date(this.anchor.recorded + (this.scheduler.now().getTime() - this.anchor.wall) * this.speed);
+  }
+
+  async *pace<T>(events: AsyncIterable<T> | Iterable<T>, timeOf: (event: T) => Date): AsyncGenerator<T> {
+    for await (const event of events) {
+      const recorded = timeOf(event).getTime();
+      if (this.speed !== 'max') {
+        if (this.anchor === null || this.marketClosedSince(recorded)) {
+          this.anchor = { recorded, wall: this.scheduler.now().getTime() };
+        } else {
+          const delay = this.anchor.wall + (recorded - this.anchor.recorded) / this.speed - this.scheduler.now().getTime();
+          if (delay > 0) await this.scheduler.sleep(delay);
+        }
+      }
+      if (this.lastEvent === null || recorded > this.lastEvent) this.lastEvent = recorded;
+      yield event;
+    }
+  }
+
+  /** True when the market closed between the last event and this one (at the last event itself, or just after it). */
+  private marketClosedSince(next: number): boolean {
+    const last = this.lastEvent;
+    if (last === null || next <= last) return false;
+    try {
+      return !this.calendar.isMarketOpen(new Date(last)) || this.calendar.sessionAt(new Date(last))?.close.getTime() !== this.calendar.sessionAt(new Date(next))?.close.getTime();
+    } catch {
+      return false;
+    }
+  }
+}

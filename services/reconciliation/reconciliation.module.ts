@@ -1,0 +1,67 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import type { RuntimeConfig } from '@tollgate/application';
+import { createBrokerFor } from '@tollgate/brokers';
+import type { BrokerPort } from '@tollgate/contracts';
+import { defaultRetryPolicy } from '@tollgate/domain/sync';
+import type { Bus } from '@tollgate/messaging';
+import { BUS, LOGGER } from '@tollgate/nest';
+import type { Logger } from '@tollgate/telemetry';
+import { RemoteBrokerPort } from '../simulated-exchange/remote-broker-port';
+import { ReconciliationController } from './reconciliation.controller';
+import { RECONCILIATION_BROKER, RECONCILIATION_OPTIONS, ReconciliationHandlers, type ReconciliationOptions } from './reconciliation.handlers';
+
+export interface ReconciliationModuleOptions extends Partial<ReconciliationOptions> {
+  /** A broker port to use instead of the one the mode selects (tests). */
+  broker?: (bus: Bus) => BrokerPort | Promise<BrokerPort>;
+  /** Per broker request, before its answer is UNKNOWN. */
+  brokerTimeoutMs?: number;
+}
+
+/**
+ * The sync + reconciliation service. Its broker is the one the mode trades with (`createBrokerFor`):
+ * the simulated exchange over the bus in SIMULATED, Alpaca (sandbox, paper or live) otherwise, after the
+ * C19 configuration check. It has its own connection to the broker, so it sees the broker as execution does.
+ */
+@Module({})
+export class ReconciliationModule {
+  static forRoot(config: RuntimeConfig, overrides: ReconciliationModuleOptions = {}): DynamicModule {
+    const { broker, brokerTimeoutMs, ...rest } = overrides;
+    const options: ReconciliationOptions = {
+      accountId: config.accountId,
+      retry: defaultRetryPolicy,
+      syncIntervalMs: 60_000,
+      startupRetryMs: 5_000,
+      streamWaitMs: 5_000,
+      visibilityGraceMs: 5_000,
+      followUps: 2,
+      ...rest,
+    };
+    const brokerFactory =
+      broker ??
+      ((bus: Bus, logger: Logger) =>
+        createBrokerFor({
+          mode: config.mode,
+          dryRun: config.dryRun,
+          // Sync retries by its own policy: the SDK's GET retry would hide failures from it.
+          alpaca: { timeoutMs: brokerTimeoutMs ?? 10_000, retry: false },
+          simulated: async () => {
+            const port = new RemoteBrokerPort(bus, {
+              timeoutMs: brokerTimeoutMs ?? 5_000,
+              onInvalidUpdate: (issues) => logger.error({ issues }, 'a broker update was malformed and dropped'),
+            });
+            await port.connect();
+            return port;
+          },
+        }));
+    return {
+      module: ReconciliationModule,
+      controllers: [ReconciliationController],
+      providers: [
+        { provide: RECONCILIATION_OPTIONS, useValue: options },
+        { provide: RECONCILIATION_BROKER, useFactory: (bus: Bus, logger: Logger) => brokerFactory(bus, logger), inject: [BUS, LOGGER] },
+        ReconciliationHandlers,
+      ],
+      exports: [ReconciliationHandlers],
+    };
+  }
+}
