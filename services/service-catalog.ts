@@ -4,6 +4,7 @@ import { ExecutionModule } from './execution/execution.module';
 import { GatewayModule } from './gateway/gateway.module';
 import { LedgerModule } from './ledger/ledger.module';
 import { MarketDataModule } from './market-data/market-data.module';
+import { ReconciliationModule } from './reconciliation/reconciliation.module';
 import { SimulatedExchangeModule } from './simulated-exchange/simulated-exchange.module';
 
 /**
@@ -41,6 +42,12 @@ export const serviceCatalog: ServiceDefinition[] = [
     name: 'ledger',
     description: 'positions, P&L, cash and equity from the fills in the event store (FIFO lots), marked to the market data',
     module: (config) => LedgerModule.forRoot(config),
+  },
+  {
+    name: 'reconciliation',
+    description:
+      "syncs with the broker (fills since the cursor, open orders, positions, cash) at start, on reconnect, periodically and on demand; adopts missed fills; reconciles; records readiness",
+    module: (config) => ReconciliationModule.forRoot(config),
   },
   {
     name: 'gateway',

@@ -16,7 +16,9 @@ const fillArbitrary = fc.record({
   adopted: fc.boolean(),
 });
 
-function storeEvent(fill: fc.Arbitrary<never> extends never ? { fillId: string; symbol: string; side: 'buy' | 'sell'; quantity: string; price: string; fee: string; adopted: boolean } : never, index: number): StoreEvent {
+type GeneratedFill = { fillId: string; symbol: string; side: 'buy' | 'sell'; quantity: string; price: string; fee: string; adopted: boolean };
+
+function storeEvent(fill: GeneratedFill, index: number): StoreEvent {
   const filledAt = new Date(Date.UTC(2024, 6, 2, 14, 0, index)).toISOString();
   const common = { fillId: fill.fillId, symbol: fill.symbol, side: fill.side, quantity: fill.quantity, price: fill.price, fee: fill.fee, filledAt, clientOrderId: `c-${fill.fillId}` };
   return fill.adopted
