@@ -1,10 +1,12 @@
 import type { DynamicModule, Type } from '@nestjs/common';
 import type { RuntimeConfig } from '@tollgate/application';
+import { CircuitBreakersModule } from './circuit-breakers/circuit-breakers.module';
 import { ExecutionModule } from './execution/execution.module';
 import { GatewayModule } from './gateway/gateway.module';
 import { LedgerModule } from './ledger/ledger.module';
 import { MarketDataModule } from './market-data/market-data.module';
 import { ReconciliationModule } from './reconciliation/reconciliation.module';
+import { RiskModule } from './risk/risk.module';
 import { SimulatedExchangeModule } from './simulated-exchange/simulated-exchange.module';
 
 /**
@@ -30,6 +32,17 @@ export const serviceCatalog: ServiceDefinition[] = [
     name: 'simulated-exchange',
     description: 'SIMULATED mode venue: matches orders against the market data, keeps its state as events, serves the broker port over the bus',
     module: (config) => SimulatedExchangeModule.forRoot(config),
+  },
+  {
+    name: 'risk',
+    description:
+      'pre-trade risk check for every order (default deny), kill switch, emergency stop, limits held as events, trading state, overrides, auto-mode; seeds config/limits.simulated.json at the first SIMULATED start',
+    module: (config) => RiskModule.forRoot(config),
+  },
+  {
+    name: 'circuit-breakers',
+    description: 'daily loss and drawdown on mark-to-market equity, losing streaks, reject and broker-error rates, stale data, sync failures, reconciliation breaks, clock skew: trips halt or reduce, and turn auto-mode off',
+    module: (config) => CircuitBreakersModule.forRoot(config),
   },
   {
     name: 'execution',

@@ -158,6 +158,13 @@ describe('the trading core in one process', () => {
     expect(placed.reasons?.[0]).toMatch(/^RISK_CHECK_FAILED: error=/);
   }, 60_000);
 
+  it("records the venue's refusal as Rejected, with its reason", async () => {
+    running = await boot();
+    const placed = await running.bus.request<PlaceOrderResponse>(commandSubjects.execution.placeOrder, manualOrder({ symbol: 'ZZZZ', side: 'buy', quantity: '1' }), { timeoutMs: 10_000 });
+    expect(placed.status).toBe('Rejected');
+    expect(placed.reasons?.[0]).toMatch(/ZZZZ is not traded here/);
+  }, 60_000);
+
   it('cancels a resting limit order at the venue', async () => {
     running = await boot();
     const { bus } = running;

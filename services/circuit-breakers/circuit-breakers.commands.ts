@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { breakerName, commandSubjects, operatorRole, tradingStateScope, type BreakerMeasurements } from '@tollgate/contracts';
+import { breakerName, commandSubjects, operatorRole, tradingStateScope } from '@tollgate/contracts';
+import type { BreakerMeasurements } from '@tollgate/domain/circuit-breaker';
 
 /**
  * The circuit-breakers service on the bus (`commandSubjects.breakers`): list every breaker of every

@@ -42,13 +42,17 @@ export class MarketPacer {
     }
   }
 
-  /** True when the market closed between the last event and this one (at the last event itself, or just after it). */
+  /** True when the market closed between the last event and this one: its session (a bar at the close belongs to it) ended before it. */
   private marketClosedSince(next: number): boolean {
     const last = this.lastEvent;
     if (last === null || next <= last) return false;
     try {
-      return !this.calendar.isMarketOpen(new Date(last)) || this.calendar.sessionAt(new Date(last))?.close.getTime() !== this.calendar.sessionAt(new Date(next))?.close.getTime();
+      const instant = new Date(last);
+      const session = this.calendar.sessionAt(instant) ?? this.calendar.session(instant);
+      if (!session || last < session.open.getTime() || last > session.close.getTime()) return true;
+      return next > session.close.getTime();
     } catch {
+      // Outside the calendar's coverage: plain pacing.
       return false;
     }
   }

@@ -46,6 +46,11 @@ export interface ReconciliationRunnerOptions {
   appendAttempts?: number;
   now?: () => Date;
   logger?: RunnerLogger;
+  /**
+   * Whether runs record TradingReadinessChanged (default true). Off for a one-off standalone run: the
+   * service's own start-up decides readiness, not an operator's check.
+   */
+  recordsReadiness?: boolean;
 }
 
 export interface RunRequest {
@@ -158,6 +163,7 @@ export class ReconciliationRunner {
    * not-ready answer even if it matches (every start of the service says so: trading waits for it).
    */
   async recordReadiness(options: { startup?: boolean } = {}): Promise<ReadinessView> {
+    if (this.options.recordsReadiness === false) return this.readiness();
     await this.caughtUp();
     const readiness: ReadinessView = options.startup
       ? { ready: false, reasons: ['the start-up sync and reconciliation have not passed'] }

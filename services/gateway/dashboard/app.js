@@ -70,6 +70,8 @@
   const pnlClass = (value) => (typeof value === 'string' && value.startsWith('-') ? 'num pnl-down' : value && /[1-9]/.test(value) ? 'num pnl-up' : 'num');
   const listOf = (value, key) => (Array.isArray(value) ? value : value && Array.isArray(value[key]) ? value[key] : []);
   const time = (iso) => (typeof iso === 'string' ? iso.replace('T', ' ').slice(0, 19) : '');
+  /** The time of day only, with the full timestamp on hover. */
+  const clock = (iso) => el('span', { title: typeof iso === 'string' ? iso : undefined }, time(iso).slice(11));
 
   /** Asks for a reason, sends the command, reports the answer. Returns the result, or null when cancelled. */
   async function act(question, method, path, body, describe) {
@@ -122,7 +124,7 @@
               el('td', {}, kill.scope),
               el('td', {}, kill.actor),
               el('td', {}, kill.reason),
-              el('td', {}, time(kill.at)),
+              el('td', {}, clock(kill.at)),
               el(
                 'td',
                 { className: 'actions' },
@@ -141,7 +143,7 @@
       nodes.push(
         el('h2', {}, 'Scopes'),
         table(['scope', 'status', 'cause', 'since'], scopes.map((scope) =>
-          el('tr', {}, el('td', {}, scope.scope), el('td', {}, el('span', { className: scope.status === 'ACTIVE' ? 'badge badge-good' : scope.status === 'HALTED' ? 'badge badge-bad' : 'badge badge-warn' }, scope.status)), el('td', {}, scope.cause), el('td', {}, time(scope.since))),
+          el('tr', {}, el('td', {}, scope.scope), el('td', {}, el('span', { className: scope.status === 'ACTIVE' ? 'badge badge-good' : scope.status === 'HALTED' ? 'badge badge-bad' : 'badge badge-warn' }, scope.status)), el('td', {}, scope.cause), el('td', {}, clock(scope.since))),
         )),
       );
     }
@@ -149,7 +151,7 @@
       nodes.push(
         el('h2', {}, 'Breakers tripped'),
         table(['breaker', 'scope', 'value', 'bound', 'action', 'at'], breakers.map((breaker) =>
-          el('tr', {}, el('td', {}, breaker.breaker), el('td', {}, breaker.scope), el('td', { className: 'num' }, breaker.value), el('td', { className: 'num' }, breaker.bound), el('td', {}, breaker.action), el('td', {}, time(breaker.at))),
+          el('tr', {}, el('td', {}, breaker.breaker), el('td', {}, breaker.scope), el('td', { className: 'num' }, breaker.value), el('td', { className: 'num' }, breaker.bound), el('td', {}, breaker.action), el('td', {}, clock(breaker.at))),
         ), ['value', 'bound']),
       );
     }

@@ -6,6 +6,7 @@ import { register as registerLedger } from './ledger.command';
 import { register as registerBrokerSandbox } from './broker-sandbox.command';
 import { register as registerBreaks } from './breaks.command';
 import { register as registerStore } from './store.command';
+import { register as registerReconcile } from './reconcile.command';
 
 /** Every command group, in the order `--help` lists them. */
-export const commandRegistrations: Array<(program: Command) => void> = [registerRun, registerOrder, registerService, registerLedger, registerBrokerSandbox, registerBreaks, registerStore];
+export const commandRegistrations: Array<(program: Command) => void> = [registerRun, registerOrder, registerService, registerLedger, registerBrokerSandbox, registerBreaks, registerStore, registerReconcile];
