@@ -5,7 +5,9 @@ import { ExecutionModule } from './execution/execution.module';
 import { GatewayModule } from './gateway/gateway.module';
 import { LedgerModule } from './ledger/ledger.module';
 import { MarketDataModule } from './market-data/market-data.module';
+import { ProposalsModule } from './proposals/proposals.module';
 import { ReconciliationModule } from './reconciliation/reconciliation.module';
+import { RegimeModule } from './regime/regime.module';
 import { RiskModule } from './risk/risk.module';
 import { SimulatedExchangeModule } from './simulated-exchange/simulated-exchange.module';
 
@@ -61,6 +63,17 @@ export const serviceCatalog: ServiceDefinition[] = [
     description:
       "syncs with the broker (fills since the cursor, open orders, positions, cash) at start, on reconnect, periodically and on demand; adopts missed fills; reconciles; records readiness",
     module: (config) => ReconciliationModule.forRoot(config),
+  },
+  {
+    name: 'regime',
+    description: 'online structural-break detection per symbol on the bars: StructuralBreakSuspected, then Confirmed or Dismissed by an offline test',
+    module: (config) => RegimeModule.forRoot(config),
+  },
+  {
+    name: 'proposals',
+    description:
+      'runs the configured strategies (TOLLGATE_STRATEGIES, default trend) into proposals; approve, reject, expire, auto-mode; exit rules on every open position; orders through execution',
+    module: (config) => ProposalsModule.forRoot(config),
   },
   {
     name: 'gateway',

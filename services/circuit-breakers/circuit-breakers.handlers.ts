@@ -144,7 +144,7 @@ export class CircuitBreakersHandlers implements OnApplicationBootstrap, BeforeAp
     const scope = request.scope ?? this.monitor.scope;
     await this.enqueue(async () => {
       await this.decideAndAppend(scope, { type: 'ResetBreaker', scope, breaker: request.breaker, actor: request.actor, role: request.role, reason: request.reason, at: this.monitor.clock.now().toISOString() }, request.requestId);
-    });
+    }, { callerHandles: true });
     return this.view(scope);
   }
 
@@ -241,9 +241,12 @@ export class CircuitBreakersHandlers implements OnApplicationBootstrap, BeforeAp
     });
   }
 
-  private enqueue(work: () => Promise<void>): Promise<void> {
+  /** Runs work after everything queued before it; a failure is logged unless the caller takes it (an operator's refused reset). */
+  private enqueue(work: () => Promise<void>, { callerHandles = false } = {}): Promise<void> {
     const run = this.chain.then(work);
-    this.chain = run.catch((error: unknown) => this.logger.error({ err: error }, 'a circuit-breaker step failed'));
+    this.chain = run.catch((error: unknown) => {
+      if (!callerHandles) this.logger.error({ err: error }, 'a circuit-breaker step failed');
+    });
     return run;
   }
 

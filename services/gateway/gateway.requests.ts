@@ -33,6 +33,15 @@ export const listOrdersQuery = z
   })
   .strict();
 
+export const listProposalsQuery = z
+  .object({
+    status: z.enum(['pending', 'open', 'all']).optional(),
+    limit: wholeNumber('from 1 to 10000')
+      .refine((value) => value >= 1 && value <= 10_000, 'must be a whole number from 1 to 10000')
+      .optional(),
+  })
+  .strict();
+
 /** A manual order. `intentId` makes a retry safe: the same intent is the same order. */
 export const placeOrderBody = z
   .object({

@@ -10,6 +10,7 @@ import {
   engageKillSwitchBody,
   idParameter,
   listOrdersQuery,
+  listProposalsQuery,
   placeOrderBody,
   releaseKillSwitchBody,
   resetBreakerBody,
@@ -49,9 +50,10 @@ export class OperatorController {
     return this.forwarder.query(operatorRoutes.positions);
   }
 
+  /** Pending proposals by default; `?status=open|all` for more. */
   @Get('proposals')
-  listProposals(): Promise<unknown> {
-    return this.forwarder.query(operatorRoutes.listProposals);
+  listProposals(@Query() query: unknown): Promise<unknown> {
+    return this.forwarder.query(operatorRoutes.listProposals, defined(parseInput(listProposalsQuery, query, 'proposals query')));
   }
 
   @Post('proposals/:proposalId/approve')

@@ -319,6 +319,7 @@ export class ReconciliationRunner {
       ...(this.options.tolerances ? { tolerances: this.options.tolerances } : {}),
       ...(notes.length > 0 ? { adoptionNote: notes.join('; ') } : {}),
     });
+    crashAt(CRASH_POINTS.reconcileBeforeAppend);
     await this.appendOutcome(outcome, reconciliationId);
     await this.caughtUp();
 
@@ -389,8 +390,7 @@ export class ReconciliationRunner {
       if (last && last.streamId === streamId && event.type !== 'BrokerFillAdopted') last.events.push(event);
       else batches.push({ streamId, events: [event] });
     }
-    for (const [index, batch] of batches.entries()) {
-      if (index === 1) crashAt(CRASH_POINTS.reconcileMidAppend);
+    for (const batch of batches) {
       const fresh = batch.events.filter((event) => !(event.type === 'BrokerFillAdopted' && this.books.hasFill(event.data.fillId)));
       if (fresh.length === 0) continue;
       await this.store.append(batch.streamId, 'any', fresh.map((event) => this.produced(event, reconciliationId)));

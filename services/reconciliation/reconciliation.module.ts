@@ -29,7 +29,7 @@ export class ReconciliationModule {
     const options: ReconciliationOptions = {
       accountId: config.accountId,
       retry: defaultRetryPolicy,
-      syncIntervalMs: 60_000,
+      syncIntervalMs: millisecondsFromEnv('TOLLGATE_SYNC_INTERVAL_MS') ?? 60_000,
       startupRetryMs: 5_000,
       streamWaitMs: 5_000,
       visibilityGraceMs: 5_000,
@@ -64,4 +64,13 @@ export class ReconciliationModule {
       exports: [ReconciliationHandlers],
     };
   }
+}
+
+/** A whole number of milliseconds from the environment; a bad value is refused naming the variable. */
+function millisecondsFromEnv(name: string): number | undefined {
+  const text = process.env[name]?.trim();
+  if (!text) return undefined;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 100) throw new Error(`${name} must be a whole number of milliseconds ≥ 100, was ${JSON.stringify(text)}`);
+  return value;
 }

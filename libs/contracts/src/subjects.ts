@@ -56,10 +56,17 @@ export const commandSubjects = {
     fillsSince: subjects.command('simulated-exchange', 'fills-since'),
     account: subjects.command('simulated-exchange', 'account'),
   },
+  /** The proposals service (services/proposals/proposals.commands.ts): strategies' proposals, a person's decisions, exits. */
   proposals: {
     list: subjects.command('proposals', 'list'),
     approve: subjects.command('proposals', 'approve'),
     reject: subjects.command('proposals', 'reject'),
+    /** Open positions the service manages, with their exit state. */
+    positions: subjects.command('proposals', 'positions'),
+  },
+  /** The regime service (services/regime/regime.commands.ts): structural-break monitoring per symbol. */
+  regime: {
+    status: subjects.command('regime', 'status'),
   },
   /** The risk service (services/risk/risk.commands.ts): pre-trade check, kill switch, emergency stop, limits, trading state, overrides, auto-mode. */
   risk: {

@@ -2,44 +2,59 @@ import type { SqlExecutor } from './sql/executor';
 import { SCHEMA } from './sql/schema';
 
 /**
- * Asks the database to seal (event_store.seal(): give committed events their dense global
- * positions). Requests coalesce: while one seal runs, any number of appends share the next one.
- * `request()` resolves once a seal that started after the request has finished, so everything the
- * caller committed before asking is sealed by then.
+ * Background sealing (event_store.seal(): give queued, committed appends their dense global
+ * positions). Most appends seal themselves in their own commit; this covers those that found the
+ * seal lock taken, and appends a crashed process left queued. Requests coalesce: while one seal
+ * runs, any number share the next one. `request()` resolves once a seal that started after the
+ * request has finished, so everything the caller committed before asking is sealed by then.
  */
 export class Sealer {
   private requested = 0;
   private completed = 0;
   private running: Promise<void> | undefined;
+  private timer: NodeJS.Timeout | undefined;
   private closed = false;
-  private readonly waiters: Array<{ generation: number; resolve: () => void; reject: (error: unknown) => void }> = [];
-
   private lastStart = 0;
+  private readonly waiters: Array<{ generation: number; resolve: () => void; reject: (error: unknown) => void }> = [];
 
   constructor(
     private readonly executor: SqlExecutor,
     private readonly onSealed: (head: number) => void,
     /**
-     * Least time between the starts of two seals. Each seal is a durable commit; under a steady
-     * stream of small appends a short pause lets one seal cover several appends.
+     * Least time between the starts of two seals. Each seal that finds work is a durable commit;
+     * under a steady stream of queued appends a short pause lets one seal cover several.
      */
     private readonly minIntervalMs = 0,
   ) {}
 
-  request(): Promise<void> {
+  /** Asks for a seal, after `delayMs` (requests made meanwhile share it). */
+  request(delayMs = 0): Promise<void> {
     const generation = ++this.requested;
     const done = this.waitFor(generation);
-    this.kick();
+    if (delayMs > 0 && !this.running) {
+      this.timer ??= setTimeout(() => {
+        this.timer = undefined;
+        this.kick();
+      }, delayMs);
+    } else {
+      this.kick();
+    }
     return done;
   }
 
   /** Resolves when every seal requested so far has run (read-your-writes for this process). */
   settle(): Promise<void> {
-    return this.completed >= this.requested ? Promise.resolve() : this.waitFor(this.requested);
+    if (this.completed >= this.requested) return Promise.resolve();
+    const done = this.waitFor(this.requested);
+    // Whoever waits should not also wait out a deferral.
+    this.kick();
+    return done;
   }
 
   async close(): Promise<void> {
     this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
     await this.running;
     const error = new Error('the event store closed before sealing');
     for (const waiter of this.waiters.splice(0)) waiter.reject(error);
@@ -50,6 +65,10 @@ export class Sealer {
   }
 
   private kick(): void {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
     if (this.running || this.closed) return;
     this.running = this.loop().finally(() => {
       this.running = undefined;

@@ -8,7 +8,7 @@ import { canonicalEnvelope, streamHash } from './hashing';
 import { prepareAppend, validateStreamId, type PreparedEvent } from './prepare';
 import { decodeEventRow, EVENT_COLUMNS, POSITION_OF_EVENT, READ_ALL_SQL } from './rows';
 import { HeadWatcher, Sealer } from './sealer';
-import { sqlState, UNIQUE_VIOLATION, type SqlExecutor, type SqlSession } from './sql/executor';
+import { sqlState, UNIQUE_VIOLATION, type SqlExecutor, type SqlQueryable, type SqlSession } from './sql/executor';
 import { GENESIS_HASH, SCHEMA, SEALED_CHANNEL } from './sql/schema';
 import type {
   AppendResult,
@@ -26,7 +26,12 @@ export interface SqlEventStoreOptions {
   sweepIntervalMs?: number;
   /** How long a waiting subscriber trusts notifications before it polls the database anyway. */
   pollIntervalMs?: number;
-  /** Least milliseconds between two seals (each is a durable commit); 0 seals as soon as asked. */
+  /**
+   * An append that finds the seal lock taken leaves its events queued for the next transaction
+   * that gets it; after this many milliseconds this process seals them itself if nobody has.
+   */
+  deferredSealMs?: number;
+  /** Least milliseconds between two background seals (each is a durable commit). */
   sealIntervalMs?: number;
   /** Events per read batch for subscriptions and replays. */
   readBatchSize?: number;
@@ -37,8 +42,8 @@ export interface SqlEventStoreOptions {
   /** Signs checkpoints (Ed25519); its public key checks them in verify. */
   checkpointSigner?: CheckpointSigner;
   /**
-   * Seal right after each append (default). False leaves sealing to the periodic sweep of any
-   * store on the database: tests use it to play a process that died between commit and seal.
+   * Seal appends as they are written (default). False queues every append for the periodic sweep
+   * of whichever store runs it: tests use it to play a process that died between commit and seal.
    */
   sealAfterAppend?: boolean;
   /** For tests that must hold an append transaction open (commit-order races). */
@@ -53,28 +58,8 @@ interface StreamHead {
 const EMPTY_STREAM: StreamHead = { version: 0, hash: GENESIS_HASH };
 const MAX_APPEND_ATTEMPTS = 20;
 
-/**
- * One statement: move the stream head if it is still where we read it (optimistic concurrency),
- * insert the events, queue the append for sealing. Zero rows when the head moved.
- */
-const APPEND_SQL = `
-WITH head AS (
-  INSERT INTO ${SCHEMA}.streams AS s (stream_id, version, head_hash) VALUES ($1, $2, $3)
-  ON CONFLICT (stream_id) DO UPDATE SET version = EXCLUDED.version, head_hash = EXCLUDED.head_hash
-    WHERE s.version = $4
-  RETURNING 1
-), batch AS (
-  SELECT nextval('${SCHEMA}.append_ids') AS append_id, clock_timestamp() AS recorded_at FROM head
-), written AS (
-  INSERT INTO ${SCHEMA}.events (stream_id, stream_version, event_id, append_id, event_type, schema_version, data, metadata, occurred_at, recorded_at, stream_hash)
-  SELECT $1, $4 + n.ordinal, n.event_id, b.append_id, n.event_type, n.schema_version, n.data, n.metadata, n.occurred_at, b.recorded_at, n.stream_hash
-  FROM batch b,
-    unnest($5::uuid[], $6::text[], $7::integer[], $8::text[], $9::text[], $10::timestamptz[], $11::text[])
-      WITH ORDINALITY AS n(event_id, event_type, schema_version, data, metadata, occurred_at, stream_hash, ordinal)
-  RETURNING 1
-)
-INSERT INTO ${SCHEMA}.seal_queue (append_id, stream_id, first_version, event_count, last_hash, recorded_at)
-SELECT b.append_id, $1, $4 + 1, $12::integer, $3, b.recorded_at FROM batch b WHERE (SELECT count(*) FROM written) = $12::integer`;
+/** See event_store.append() in sql/schema.ts: one round trip, sealed in the same commit when it can be. */
+const APPEND_SQL = `SELECT ${SCHEMA}.append($1, $2, $3, $4::uuid[], $5::text[], $6::integer[], $7::text[], $8::text[], $9::timestamptz[], $10::text[], $11) AS result`;
 
 const STREAM_COLUMNS = `${POSITION_OF_EVENT} AS position, ${EVENT_COLUMNS}, e.stream_hash`;
 const READ_STREAM_FORWARD_SQL = `SELECT ${STREAM_COLUMNS}
@@ -104,6 +89,7 @@ export class SqlEventStore implements EventStore {
   private readonly readBatchSize: number;
   private readonly pollIntervalMs: number;
   private readonly headCacheSize: number;
+  private readonly deferredSealMs: number;
 
   constructor(
     readonly executor: SqlExecutor,
@@ -113,6 +99,7 @@ export class SqlEventStore implements EventStore {
     this.readBatchSize = options.readBatchSize ?? 5_000;
     this.pollIntervalMs = options.pollIntervalMs ?? 1_000;
     this.headCacheSize = options.streamHeadCacheSize ?? 10_000;
+    this.deferredSealMs = options.deferredSealMs ?? 1;
     this.sealer = new Sealer(executor, (head) => this.onSealed(head), options.sealIntervalMs ?? 0);
     this.sweepTimer = setInterval(() => void this.sweep(), options.sweepIntervalMs ?? 1_000);
     this.sweepTimer.unref();
@@ -199,7 +186,7 @@ export class SqlEventStore implements EventStore {
         throw new WrongExpectedVersionError(streamId, expectedVersion, head.version);
       }
       const chained = chain(streamId, head, prepared);
-      let written: number;
+      let written: number | 'queued' | undefined;
       try {
         written = await this.write(streamId, head, prepared, chained);
       } catch (error) {
@@ -212,9 +199,15 @@ export class SqlEventStore implements EventStore {
         head = undefined;
         continue;
       }
-      if (written === 1) {
+      if (written !== undefined) {
         this.rememberHead(streamId, { version: head.version + prepared.length, hash: chained[chained.length - 1]! });
-        if (this.options.sealAfterAppend !== false) this.sealer.request().catch(() => undefined);
+        if (written === 'queued') {
+          // Another transaction held the seal lock: the next one to get it seals this append. A
+          // deferred seal here makes sure that happens even if no other append follows.
+          if (this.options.sealAfterAppend !== false) this.sealer.request(this.deferredSealMs).catch(() => undefined);
+        } else {
+          this.heads.observe(written);
+        }
         return { streamId, firstVersion: head.version + 1, lastVersion: head.version + prepared.length, deduplicated: false };
       }
       // The stream moved since we read its head: read it again and re-check the expectation.
@@ -392,13 +385,15 @@ export class SqlEventStore implements EventStore {
     }
   }
 
-  /** Returns 1 when the append was written, 0 when the stream was no longer at `head`. */
-  private async write(streamId: string, head: StreamHead, events: PreparedEvent[], hashes: string[]): Promise<number> {
+  /**
+   * Writes the append. Returns undefined when the stream was no longer at `head` (nothing written),
+   * 'queued' when written but left for the next sealer, else the sealed head position.
+   */
+  private async write(streamId: string, head: StreamHead, events: PreparedEvent[], hashes: string[]): Promise<number | 'queued' | undefined> {
     const params = [
       streamId,
-      head.version + events.length,
-      hashes[hashes.length - 1],
       head.version,
+      hashes[hashes.length - 1],
       events.map((event) => event.id),
       events.map((event) => event.type),
       events.map((event) => event.schemaVersion),
@@ -406,15 +401,20 @@ export class SqlEventStore implements EventStore {
       events.map((event) => event.metadata),
       events.map((event) => event.occurredAt),
       hashes,
-      events.length,
+      this.options.sealAfterAppend !== false,
     ];
     const hook = this.options.testHooks?.beforeCommit;
-    if (!hook) return (await this.executor.query(APPEND_SQL, params)).rowCount;
-    return this.executor.transaction(async (session) => {
-      const { rowCount } = await session.query(APPEND_SQL, params);
-      await hook(session, streamId);
-      return rowCount;
-    });
+    const run = async (session: SqlQueryable) => (await session.query<{ result: number | string | null }>(APPEND_SQL, params)).rows[0]?.result;
+    const result = hook
+      ? await this.executor.transaction(async (session) => {
+          const outcome = await run(session);
+          await hook(session, streamId);
+          return outcome;
+        })
+      : await run(this.executor);
+    if (result === null || result === undefined) return undefined;
+    const position = Number(result);
+    return position < 0 ? 'queued' : position;
   }
 
   private async readStreamHead(streamId: string): Promise<StreamHead> {

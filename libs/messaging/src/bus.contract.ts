@@ -6,7 +6,7 @@ import { context, trace } from '@opentelemetry/api';
 import { subjects, type RecordedEvent } from '@tollgate/contracts';
 import { dec } from '@tollgate/kernel';
 import { startTelemetry, traceMetadata } from '@tollgate/telemetry';
-// Test code uses the shared test servers and waitFor (CONTRIBUTING-helpers.md); the platform tag rule targets runtime code.
+// The contract suite is test code (run by the *.spec.ts files), which may use the shared waitFor.
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { waitFor } from '@tollgate/testing';
 import { NoResponderError, RemoteError, RequestTimeoutError, type Bus, type BusSubscription, type EventDelivery } from './bus';

@@ -1,5 +1,3 @@
-// Test code uses the shared test servers (CONTRIBUTING-helpers.md); the platform tag rule targets runtime code.
-// eslint-disable-next-line @nx/enforce-module-boundaries
 import { NATS_TEST_URL } from '@tollgate/testing';
 import { createBus } from './create-bus';
 import { NatsBus } from './nats-bus';

@@ -1,6 +1,4 @@
 import { randomBytes } from 'node:crypto';
-// Test code uses the shared test servers and waitFor (CONTRIBUTING-helpers.md); the platform tag rule targets runtime code.
-// eslint-disable-next-line @nx/enforce-module-boundaries
 import { NATS_TEST_URL } from '@tollgate/testing';
 import { describeBusContract } from './bus.contract';
 import { connectNatsBus, type NatsBus } from './nats-bus';

@@ -5,8 +5,6 @@ import { join } from 'node:path';
 import type { RecordedEvent } from '@tollgate/contracts';
 import { createEventStore, type EventStore } from '@tollgate/event-store';
 import { createLogger } from '@tollgate/telemetry';
-// Test code uses the shared test servers and waitFor (CONTRIBUTING-helpers.md); the platform tag rule targets runtime code.
-// eslint-disable-next-line @nx/enforce-module-boundaries
 import { createTestDatabase, NATS_TEST_URL, waitFor, type TestDatabase } from '@tollgate/testing';
 import { checkpointStoreBeside, SqlCheckpointStore } from './checkpoint-store';
 import { connectNatsBus, type NatsBus } from './nats-bus';

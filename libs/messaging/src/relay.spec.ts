@@ -1,7 +1,5 @@
 import type { RecordedEvent } from '@tollgate/contracts';
 import { createLogger } from '@tollgate/telemetry';
-// Test code uses the shared test servers and waitFor (CONTRIBUTING-helpers.md); the platform tag rule targets runtime code.
-// eslint-disable-next-line @nx/enforce-module-boundaries
 import { waitFor } from '@tollgate/testing';
 import type { Bus } from './bus';
 import { MemoryCheckpointStore, type CheckpointStore } from './checkpoint-store';

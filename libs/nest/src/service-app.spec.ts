@@ -5,8 +5,6 @@ import { subjects, type RecordedEvent } from '@tollgate/contracts';
 import { DomainError } from '@tollgate/kernel';
 import { InProcessBus, RemoteError, RequestTimeoutError, type Bus } from '@tollgate/messaging';
 import { startTelemetry, traceMetadata } from '@tollgate/telemetry';
-// Test code uses the shared test servers and waitFor (CONTRIBUTING-helpers.md); the platform tag rule targets runtime code.
-// eslint-disable-next-line @nx/enforce-module-boundaries
 import { waitFor } from '@tollgate/testing';
 import { firstValueFrom } from 'rxjs';
 import { randomUUID } from 'node:crypto';

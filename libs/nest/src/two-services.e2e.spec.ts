@@ -8,8 +8,6 @@ import { createInterface } from 'node:readline';
 import { subjects } from '@tollgate/contracts';
 import { connectNatsBus } from '@tollgate/messaging';
 import { readSpanFile, type SpanRecord } from '@tollgate/telemetry';
-// Test code uses the shared test servers and waitFor (CONTRIBUTING-helpers.md); the platform tag rule targets runtime code.
-// eslint-disable-next-line @nx/enforce-module-boundaries
 import { NATS_TEST_URL, waitFor } from '@tollgate/testing';
 import { pingSubject } from './e2e/report';
 

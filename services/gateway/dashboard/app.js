@@ -242,7 +242,9 @@
           const id = proposal.proposalId;
           const decide = (verb, past) => () =>
             api('POST', `/api/proposals/${encodeURIComponent(id)}/${verb}`, {}).then((answer) => {
-              if (answer.ok) notify(`Proposal ${proposal.symbol} ${proposal.side} ${proposal.quantity} ${past}.`);
+              const order = answer.ok && answer.value && answer.value.order;
+              const problem = answer.ok && answer.value && answer.value.problem;
+              if (answer.ok) notify(`Proposal ${proposal.symbol} ${proposal.side} ${proposal.quantity} ${past}${order ? `: order ${order.status}` : ''}${problem ? ` (${problem})` : ''}.`);
               else notify(answer.error, true);
               refreshSoon();
             });

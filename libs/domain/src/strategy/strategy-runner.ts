@@ -32,6 +32,11 @@ export interface StrategyRunnerOptions {
 export interface StrategyContext {
   equity: Decimal;
   positions: ReadonlyMap<string, OpenPosition> | readonly OpenPosition[];
+  /**
+   * Caps in force for this bar's symbol (the risk limits change while a runner lives); they replace the
+   * runner's own caps of the same name.
+   */
+  sizing?: Partial<SizingLimits>;
 }
 
 export type SkipReason = 'UNKNOWN_INSTRUMENT' | 'NOT_SHORTABLE' | 'STOP_ON_WRONG_SIDE' | 'QUANTITY_ZERO';
@@ -100,14 +105,14 @@ export class StrategyRunner {
     state.values = values;
     state.bar = bar;
     for (const signal of signals) {
-      const result = this.toIntent(bar, signal, context.equity);
+      const result = this.toIntent(bar, signal, context.equity, { ...this.options.sizing, ...context.sizing });
       if ('reason' in result) outcome.skipped.push(result);
       else outcome.intents.push(result);
     }
     return outcome;
   }
 
-  private toIntent(bar: Bar, signal: StrategySignal, equity: Decimal): ProposalIntent | SkippedSignal {
+  private toIntent(bar: Bar, signal: StrategySignal, equity: Decimal, sizing: SizingLimits): ProposalIntent | SkippedSignal {
     const skip = (reason: SkipReason, detail: string): SkippedSignal => ({ symbol: bar.symbol, reason, detail, signal });
     const instrument = this.options.instrument(bar.symbol);
     if (!instrument) return skip('UNKNOWN_INSTRUMENT', `symbol=${bar.symbol}`);
@@ -126,7 +131,7 @@ export class StrategyRunner {
 
     let size;
     try {
-      size = fixedFractionalSize({ equity, lotSize: lot, entryPrice, stopPrice, ...this.options.sizing });
+      size = fixedFractionalSize({ equity, lotSize: lot, entryPrice, stopPrice, ...sizing });
     } catch (error) {
       if (error instanceof DomainError) return skip('QUANTITY_ZERO', error.message);
       throw error;

@@ -25,7 +25,7 @@ export interface Migration {
 export const migrations: readonly Migration[] = [
   {
     version: 1,
-    name: 'events, streams, seal queue, global log, sealer, append-only triggers',
+    name: 'events, streams, seal queue, global log, append and seal functions, append-only triggers',
     sql: `
 CREATE SCHEMA IF NOT EXISTS ${SCHEMA};
 
@@ -105,14 +105,15 @@ CREATE TRIGGER events_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON ${SCHEM
 CREATE TRIGGER global_log_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON ${SCHEMA}.global_log
   FOR EACH STATEMENT EXECUTE FUNCTION ${SCHEMA}.refuse_change();
 
--- The sealer. One caller at a time (transaction advisory lock); it takes every queued append
--- that is committed and visible now, in append_id order (for one stream that is commit order),
--- gives its events the next dense positions and extends the global hash chain:
+-- Sealing gives committed appends the next dense positions and extends the global hash chain
 --   g = sha256(g_prev ":" first ":" last ":" first_version ":" last_stream_hash ":" recorded_at ":" stream_id)
--- Each statement of a VOLATILE function takes a fresh snapshot, so the queue is read after the
--- lock is held: nothing committed before that is left behind.
-CREATE FUNCTION ${SCHEMA}.seal() RETURNS bigint
-  LANGUAGE plpgsql SECURITY DEFINER SET search_path = ${SCHEMA}, pg_temp AS $$
+-- Only the holder of the seal lock (a transaction advisory lock, held through its commit) seals, so
+-- positions become visible in the order they were given: a reader of "position > n" never skips.
+-- seal_locked(): the caller holds the lock. It takes every queued append committed and visible now
+-- (in append_id order, which for one stream is commit order), then the caller's own append if given.
+CREATE FUNCTION ${SCHEMA}.seal_locked(own_append bigint, own_stream text, own_first_version bigint, own_count integer,
+    own_last_hash text, own_recorded timestamptz) RETURNS bigint
+  LANGUAGE plpgsql SET search_path = ${SCHEMA}, pg_temp AS $$
 DECLARE
   v_head bigint;
   v_hash text;
@@ -127,16 +128,18 @@ DECLARE
   v_versions bigint[] := '{}';
   v_hashes text[] := '{}';
 BEGIN
-  PERFORM pg_advisory_xact_lock(${SEAL_LOCK_KEY});
   WITH removed AS (DELETE FROM ${SCHEMA}.seal_queue RETURNING *)
     SELECT array_agg((r.append_id, r.stream_id, r.first_version, r.event_count, r.last_hash, r.recorded_at)::${SCHEMA}.seal_queue ORDER BY r.append_id)
     INTO v_taken FROM removed r;
+  IF own_append IS NOT NULL THEN
+    v_taken := coalesce(v_taken, '{}') || (own_append, own_stream, own_first_version, own_count, own_last_hash, own_recorded)::${SCHEMA}.seal_queue;
+  END IF;
   SELECT g.last_position, g.log_hash INTO v_head, v_hash FROM ${SCHEMA}.global_log g ORDER BY g.last_position DESC LIMIT 1;
   IF v_head IS NULL THEN
     v_head := 0;
     v_hash := '${GENESIS_HASH}';
   END IF;
-  IF v_taken IS NULL THEN
+  IF v_taken IS NULL OR cardinality(v_taken) = 0 THEN
     RETURN v_head;
   END IF;
   FOREACH v_item IN ARRAY v_taken LOOP
@@ -157,6 +160,50 @@ BEGIN
     SELECT * FROM unnest(v_lasts, v_firsts, v_appends, v_streams, v_versions, v_hashes);
   PERFORM pg_notify('${SEALED_CHANNEL}', v_head::text);
   RETURN v_head;
+END $$;
+
+-- Only seal() and append(), which take the lock first, may call it.
+REVOKE ALL ON FUNCTION ${SCHEMA}.seal_locked(bigint, text, bigint, integer, text, timestamptz) FROM PUBLIC;
+
+-- Seals whatever is queued, waiting for the lock if another transaction holds it. Each statement
+-- of a VOLATILE function takes a fresh snapshot, so the queue is read after the lock is held.
+CREATE FUNCTION ${SCHEMA}.seal() RETURNS bigint
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = ${SCHEMA}, pg_temp AS $$
+BEGIN
+  PERFORM pg_advisory_xact_lock(${SEAL_LOCK_KEY});
+  RETURN ${SCHEMA}.seal_locked(NULL, NULL, NULL, NULL, NULL, NULL);
+END $$;
+
+-- One append, one round trip: move the stream head if it is still at p_previous_version
+-- (optimistic concurrency), insert the events, then seal if the seal lock is free (it seals in
+-- this same commit) or queue the append for the next sealer. Returns NULL when the head moved
+-- (nothing written), -1 when written and queued, else the sealed head position.
+CREATE FUNCTION ${SCHEMA}.append(p_stream text, p_previous_version bigint, p_last_hash text, p_ids uuid[], p_types text[],
+    p_schema_versions integer[], p_data text[], p_metadata text[], p_occurred timestamptz[], p_hashes text[], p_may_seal boolean) RETURNS bigint
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = ${SCHEMA}, pg_temp AS $$
+DECLARE
+  v_count integer := cardinality(p_ids);
+  v_append bigint;
+  v_recorded timestamptz;
+BEGIN
+  INSERT INTO ${SCHEMA}.streams AS s (stream_id, version, head_hash) VALUES (p_stream, p_previous_version + v_count, p_last_hash)
+    ON CONFLICT (stream_id) DO UPDATE SET version = EXCLUDED.version, head_hash = EXCLUDED.head_hash
+    WHERE s.version = p_previous_version;
+  IF NOT FOUND THEN
+    RETURN NULL;
+  END IF;
+  v_append := nextval('${SCHEMA}.append_ids');
+  v_recorded := clock_timestamp();
+  INSERT INTO ${SCHEMA}.events (stream_id, stream_version, event_id, append_id, event_type, schema_version, data, metadata, occurred_at, recorded_at, stream_hash)
+    SELECT p_stream, p_previous_version + n.ordinal, n.event_id, v_append, n.event_type, n.schema_version, n.data, n.metadata, n.occurred_at, v_recorded, n.stream_hash
+    FROM unnest(p_ids, p_types, p_schema_versions, p_data, p_metadata, p_occurred, p_hashes)
+      WITH ORDINALITY AS n(event_id, event_type, schema_version, data, metadata, occurred_at, stream_hash, ordinal);
+  IF p_may_seal AND pg_try_advisory_xact_lock(${SEAL_LOCK_KEY}) THEN
+    RETURN ${SCHEMA}.seal_locked(v_append, p_stream, p_previous_version + 1, v_count, p_last_hash, v_recorded);
+  END IF;
+  INSERT INTO ${SCHEMA}.seal_queue (append_id, stream_id, first_version, event_count, last_hash, recorded_at)
+    VALUES (v_append, p_stream, p_previous_version + 1, v_count, p_last_hash, v_recorded);
+  RETURN -1;
 END $$;
 `,
   },
