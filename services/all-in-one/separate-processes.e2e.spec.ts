@@ -6,7 +6,7 @@ import { commandSubjects } from '@tollgate/contracts';
 import { connectNatsBus, type NatsBus } from '@tollgate/messaging';
 import { createLogger } from '@tollgate/telemetry';
 // Test code uses the shared test servers and waitFor (CONTRIBUTING-helpers.md); the platform tag rule targets runtime code.
-// eslint-disable-next-line @nx/enforce-module-boundaries
+ 
 import { createTestDatabase, NATS_TEST_URL, waitFor, type TestDatabase } from '@tollgate/testing';
 import type { ExecutionStatus, OrderView, PlaceOrderResponse } from '../execution/execution.commands';
 import type { PositionsResponse } from '../ledger/ledger.commands';

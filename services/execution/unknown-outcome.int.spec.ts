@@ -3,7 +3,7 @@ import type { EventStore } from '@tollgate/event-store';
 import type { Bus } from '@tollgate/messaging';
 import { BUS, EVENT_STORE } from '@tollgate/nest';
 // Test code uses the shared test helpers (CONTRIBUTING-helpers.md); the platform tag rule targets runtime code.
-// eslint-disable-next-line @nx/enforce-module-boundaries
+ 
 import { waitFor } from '@tollgate/testing';
 import { hostServices, type HostedSystem } from '../host';
 import { simulatedBrokerUpdatesSubject } from '../simulated-exchange/simulated-exchange.commands';

@@ -239,7 +239,7 @@ export async function runCrashRecoveryDrill(options: CrashRecoveryOptions): Prom
       join(workDir, 'broker-sandbox.log'),
     );
     processes.push(sandboxProcess);
-    const started = JSON.parse(await sandboxProcess.start(/^\{/)) as { baseUrl: string; keyId: string; secret: string };
+    const started = JSON.parse(await sandboxProcess.start(/^\{"baseUrl"/)) as { baseUrl: string; keyId: string; secret: string };
     const sandbox: SandboxAccess = { baseUrl: started.baseUrl, keyId: started.keyId, secret: started.secret };
     const admin = async (path: string, body: unknown) => {
       const response = await fetch(`${sandbox.baseUrl}${path}`, {

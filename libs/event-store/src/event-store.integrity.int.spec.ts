@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import type { RecordedEvent } from '@tollgate/contracts';
-// eslint-disable-next-line @nx/enforce-module-boundaries
+ 
 import { waitFor } from '@tollgate/testing';
 import { checkpointSignerFromPem } from './checkpoints';
 import { BACKENDS, note, openBackend, type BackendFixture } from './contract.fixtures';

@@ -1,5 +1,5 @@
 import type { RecordedEvent } from '@tollgate/contracts';
-// eslint-disable-next-line @nx/enforce-module-boundaries
+ 
 import { waitFor } from '@tollgate/testing';
 import { BACKENDS, note, openBackend, streamOf, type BackendFixture } from './contract.fixtures';
 import type { SqlSession } from './sql/executor';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
-// eslint-disable-next-line @nx/enforce-module-boundaries
+ 
 import { createTestDatabase, type TestDatabase } from '@tollgate/testing';
 
 const run = promisify(execFile);

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 // Test code uses the shared test helpers (CONTRIBUTING-helpers.md); the platform tag rule targets runtime code.
-// eslint-disable-next-line @nx/enforce-module-boundaries
+ 
 import { waitFor } from '@tollgate/testing';
 
 const root = resolve(__dirname, '../../../..');

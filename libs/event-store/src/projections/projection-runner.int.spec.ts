@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Column, Entity, PrimaryColumn, type DataSource, type EntityManager } from 'typeorm';
 import type { RecordedEvent } from '@tollgate/contracts';
-// eslint-disable-next-line @nx/enforce-module-boundaries
+ 
 import { waitFor } from '@tollgate/testing';
 import { BACKENDS, fill, note, openBackend, streamOf, type BackendFixture } from '../contract.fixtures';
 import type { SqlEventStore } from '../sql-event-store';
