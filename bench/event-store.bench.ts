@@ -284,7 +284,10 @@ async function postgresFigures(quick: boolean, progress: (message: string) => vo
       await replayPool.query(
         `INSERT INTO raw_events (event_id, stream_id, stream_version, event_type, schema_version, data, metadata, occurred_at, recorded_at)
          SELECT e.event_id, e.stream_id, e.stream_version, e.event_type, e.schema_version, e.data, e.metadata, e.occurred_at, e.recorded_at
-         FROM event_store.global_log g JOIN event_store.events e ON e.seq = g.seq ORDER BY g.position`,
+         FROM event_store.global_log g
+         JOIN event_store.events e ON e.stream_id = g.stream_id
+           AND e.stream_version BETWEEN g.first_version AND g.first_version + (g.last_position - g.first_position)
+         ORDER BY g.last_position, e.stream_version`,
       );
       await replayPool.query('VACUUM ANALYZE raw_events');
       await replayPool.query('VACUUM ANALYZE event_store.events');
@@ -360,7 +363,10 @@ async function pgliteFigures(quick: boolean, progress: (message: string) => void
       await replayStore.executor.exec(
         `INSERT INTO raw_events (event_id, stream_id, stream_version, event_type, schema_version, data, metadata, occurred_at, recorded_at)
          SELECT e.event_id, e.stream_id, e.stream_version, e.event_type, e.schema_version, e.data, e.metadata, e.occurred_at, e.recorded_at
-         FROM event_store.global_log g JOIN event_store.events e ON e.seq = g.seq ORDER BY g.position`,
+         FROM event_store.global_log g
+         JOIN event_store.events e ON e.stream_id = g.stream_id
+           AND e.stream_version BETWEEN g.first_version AND g.first_version + (g.last_position - g.first_position)
+         ORDER BY g.last_position, e.stream_version`,
       );
       progress(`PGlite: replay ${total.toLocaleString('en-US')} events, raw keyset read`);
       const rawRate = await rawReplay(async (text, values) => (await replayStore.executor.query<Record<string, unknown>>(text, values)).rows, total);

@@ -55,8 +55,13 @@ describe('the trading core as separate processes over NATS and PostgreSQL', () =
     await Promise.all(
       children.map(async (child) => {
         if (child.exitCode !== null || child.signalCode !== null) return;
+        const exited = once(child, 'exit');
         child.kill('SIGTERM');
-        await once(child, 'exit');
+        // `tollgate service` closes its services on SIGTERM but (libs/nest) leaves its NATS and PostgreSQL
+        // connections open, so the process may linger: it gets a moment, then SIGKILL.
+        const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+        await exited;
+        clearTimeout(timer);
       }),
     );
     await bus?.deleteEventStream().catch(() => undefined);

@@ -58,6 +58,7 @@ export class LedgerHandlers implements OnApplicationBootstrap, BeforeApplication
   private subscription: Subscription | undefined;
   private position = 0;
   private live = false;
+  private quotesAndBars = 0;
 
   constructor(
     @InjectEventStore() private readonly store: EventStore,
@@ -92,6 +93,7 @@ export class LedgerHandlers implements OnApplicationBootstrap, BeforeApplication
   // ---- market data ----------------------------------------------------------------------------
 
   onQuote(quote: QuoteMessage): void {
+    this.quotesAndBars += 1;
     const at = Date.parse(quote.timestamp);
     const current = this.marks.get(quote.symbol);
     if (current && current.at > at) return;
@@ -100,6 +102,7 @@ export class LedgerHandlers implements OnApplicationBootstrap, BeforeApplication
   }
 
   onBar(bar: BarMessage): void {
+    this.quotesAndBars += 1;
     const at = Date.parse(bar.timestamp);
     const current = this.marks.get(bar.symbol);
     if (current && current.at > at) return;
@@ -134,6 +137,11 @@ export class LedgerHandlers implements OnApplicationBootstrap, BeforeApplication
 
   get checkpoint(): number {
     return this.position;
+  }
+
+  /** Quotes and bars received for marking, since start. */
+  get marketDataReceived(): number {
+    return this.quotesAndBars;
   }
 
   // ---- folding the store ----------------------------------------------------------------------

@@ -19,6 +19,9 @@ export interface MarketDataStatus {
   barsRecorded: number;
   /** Stale keys: `*` for the whole feed, else symbols. */
   stale: string[];
+  /** Wall-clock time the replay began and, once it has, ended. */
+  startedAt: string | null;
+  endedAt: string | null;
   /** Ticks at or before this time were skipped because an earlier run already replayed them. */
   resumedAfter: string | null;
 }

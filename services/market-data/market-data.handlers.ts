@@ -86,6 +86,8 @@ export class MarketDataFeed implements OnApplicationBootstrap, BeforeApplication
   private published = { quotes: 0, bars: 0 };
   private barsRecorded = 0;
   private resumedAfter: number | null = null;
+  private startedAt: Date | null = null;
+  private endedAt: Date | null = null;
 
   constructor(
     @InjectEventStore() private readonly store: EventStore,
@@ -151,6 +153,8 @@ export class MarketDataFeed implements OnApplicationBootstrap, BeforeApplication
       barsRecorded: this.barsRecorded,
       stale: this.detector?.staleKeys().map((key) => key ?? '*') ?? [],
       resumedAfter: this.resumedAfter === null ? null : new Date(this.resumedAfter).toISOString(),
+      startedAt: this.startedAt?.toISOString() ?? null,
+      endedAt: this.endedAt?.toISOString() ?? null,
     };
   }
 
@@ -163,6 +167,7 @@ export class MarketDataFeed implements OnApplicationBootstrap, BeforeApplication
 
   private async run(source: MarketSource): Promise<void> {
     this.state = 'running';
+    this.startedAt = new Date();
     let sinceYield = 0;
     try {
       for await (const event of this.pacer.pace(this.notReplayed(source.events()), marketEventTime)) {
@@ -181,6 +186,7 @@ export class MarketDataFeed implements OnApplicationBootstrap, BeforeApplication
       this.failure = error instanceof Error ? error.message : String(error);
       this.logger.error({ err: error, feed: source.feed }, `market data feed ${source.feed} stopped: ${this.failure}`);
     } finally {
+      this.endedAt = new Date();
       await this.flushBars();
     }
   }

@@ -30,13 +30,24 @@ describe('MarketPacer', () => {
     expect(seen.map((event) => event.wall)).toEqual([0, 1_000, 1_000, 2_000]);
   });
 
-  it("tells the market's time between events, moving at the speed", async () => {
+  it("tells the market's time after the last event, moving at the speed", async () => {
     const scheduler = new VirtualScheduler(new Date('2030-01-01T00:00:00Z'));
     const pacer = new MarketPacer(10, calendar, scheduler);
     expect(pacer.marketNow()).toBeNull();
-    for await (const _event of pacer.pace([at('14:00:00')], (event) => event)) break;
+    await paced(pacer, [at('14:00:00')], scheduler);
     scheduler.clock.advance(3_000);
     expect(pacer.marketNow()?.toISOString()).toBe(at('14:00:30').toISOString());
+  });
+
+  it("while busy or behind schedule, its time is the last event's: a late replay is not a quiet market", async () => {
+    const scheduler = new VirtualScheduler(new Date('2030-01-01T00:00:00Z'));
+    const pacer = new MarketPacer(10, calendar, scheduler);
+    const iterator = pacer.pace([at('14:00:00'), at('14:00:10')], (event) => event)[Symbol.asyncIterator]();
+    await iterator.next();
+    scheduler.clock.advance(60_000); // the consumer took a minute with the first event
+    expect(pacer.marketNow()?.toISOString()).toBe(at('14:00:00').toISOString());
+    await iterator.next();
+    expect(pacer.marketNow()?.toISOString()).toBe(at('14:00:10').toISOString());
   });
 
   it("at 'max' never waits, and its time is the last event's", async () => {

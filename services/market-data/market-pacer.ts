@@ -10,6 +10,9 @@ import { realTimeScheduler, type ReplayScheduler } from '@tollgate/domain/market
 export class MarketPacer {
   private anchor: { recorded: number; wall: number } | null = null;
   private lastEvent: number | null = null;
+  /** Pacing and waiting for the next event's time; while it is behind schedule it does not wait. */
+  private pacing = false;
+  private waiting = false;
 
   constructor(
     private readonly speed: number | 'max',
@@ -19,14 +22,28 @@ export class MarketPacer {
     if (speed !== 'max' && !(speed > 0 && Number.isFinite(speed))) throw new RangeError(`speed must be a positive number or 'max', got ${JSON.stringify(speed)}`);
   }
 
-  /** The market's time now: between events it moves with the wall clock × speed; at `max`, the last event's time. */
+  /**
+   * The market's time now: while the replay waits for its next event (or after its last one) it moves
+   * with the wall clock × speed; while it is busy or behind schedule, and at `max`, it is the time of the
+   * last event — a replay that lags is late, not a market gone quiet.
+   */
   marketNow(): Date | null {
     if (this.lastEvent === null) return null;
-    if (this.speed === 'max' || !this.anchor) return new Date(this.lastEvent);
-    return new Date(this.anchor.recorded + (this.scheduler.now().getTime() - this.anchor.wall) * this.speed);
+    if (this.speed === 'max' || !this.anchor || (this.pacing && !this.waiting)) return new Date(this.lastEvent);
+    return new Date(Math.max(this.lastEvent, this.anchor.recorded + (this.scheduler.now().getTime() - this.anchor.wall) * this.speed));
   }
 
   async *pace<T>(events: AsyncIterable<T> | Iterable<T>, timeOf: (event: T) => Date): AsyncGenerator<T> {
+    this.pacing = true;
+    try {
+      yield* this.paced(events, timeOf);
+    } finally {
+      this.pacing = false;
+      this.waiting = false;
+    }
+  }
+
+  private async *paced<T>(events: AsyncIterable<T> | Iterable<T>, timeOf: (event: T) => Date): AsyncGenerator<T> {
     for await (const event of events) {
       const recorded = timeOf(event).getTime();
       if (this.speed !== 'max') {
@@ -34,7 +51,14 @@ export class MarketPacer {
           this.anchor = { recorded, wall: this.scheduler.now().getTime() };
         } else {
           const delay = this.anchor.wall + (recorded - this.anchor.recorded) / this.speed - this.scheduler.now().getTime();
-          if (delay > 0) await this.scheduler.sleep(delay);
+          if (delay > 0) {
+            this.waiting = true;
+            try {
+              await this.scheduler.sleep(delay);
+            } finally {
+              this.waiting = false;
+            }
+          }
         }
       }
       if (this.lastEvent === null || recorded > this.lastEvent) this.lastEvent = recorded;

@@ -35,6 +35,8 @@ export interface RunnerLogger {
 export interface ReconciliationRunnerOptions {
   /** Tollgate's name for the account (`account:<id>` scopes, stream ids). */
   accountId: string;
+  /** The broker is the simulated exchange: its account opening is the cash baseline. */
+  simulatedVenue?: boolean;
   retry: RetryPolicy;
   policies?: ReconciliationPolicies;
   tolerances?: ReconciliationTolerances;
@@ -89,7 +91,7 @@ export class ReconciliationRunner {
     readonly port: BrokerPort,
     private readonly options: ReconciliationRunnerOptions,
   ) {
-    this.books = new OurBooks(options.accountId);
+    this.books = new OurBooks(options.accountId, { simulatedVenue: options.simulatedVenue ?? false });
     this.logger = options.logger ?? silent;
     this.now = options.now ?? (() => new Date());
   }

@@ -20,6 +20,8 @@ export const RECONCILIATION_BROKER = Symbol('tollgate:reconciliation-broker');
 
 export interface ReconciliationOptions {
   accountId: string;
+  /** SIMULATED mode: the venue is the simulated exchange (its account opening is the cash baseline). */
+  simulatedVenue: boolean;
   /** Per broker query, before the run records SyncFailed. */
   retry: RetryPolicy;
   policies?: ReconciliationPolicies;
@@ -55,6 +57,7 @@ export class ReconciliationHandlers implements OnApplicationBootstrap, BeforeApp
   ) {
     this.runner = new ReconciliationRunner(store, port, {
       accountId: options.accountId,
+      simulatedVenue: options.simulatedVenue,
       retry: options.retry,
       ...(options.policies ? { policies: options.policies } : {}),
       visibilityGraceMs: options.visibilityGraceMs,

@@ -28,6 +28,7 @@ export class ReconciliationModule {
     const { broker, brokerTimeoutMs, ...rest } = overrides;
     const options: ReconciliationOptions = {
       accountId: config.accountId,
+      simulatedVenue: config.mode === 'SIMULATED',
       retry: defaultRetryPolicy,
       syncIntervalMs: millisecondsFromEnv('TOLLGATE_SYNC_INTERVAL_MS') ?? 60_000,
       startupRetryMs: 5_000,

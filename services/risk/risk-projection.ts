@@ -132,7 +132,7 @@ export class RiskProjection {
   private subscription: Subscription | undefined;
   private position = 0;
   private live = false;
-  private referenceAt = new Map<string, number>();
+  private readonly referenceAt = new Map<string, number>();
 
   constructor(
     private readonly store: EventStore,
@@ -257,6 +257,10 @@ export class RiskProjection {
   }
 
   // ---- queries ------------------------------------------------------------------------------------
+
+  referenceSymbols(): string[] {
+    return [...this.referenceAt.keys()].sort();
+  }
 
   get accountId(): string {
     return this.options.accountId;

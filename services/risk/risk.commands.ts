@@ -131,6 +131,8 @@ export interface RiskStateView {
   workingOrders: number;
   positions: Array<{ strategy: string | null; symbol: string; quantity: string }>;
   equity: string | null;
+  /** The reference price risk holds for each symbol it has seen (the mid of the last quote, or a recorded bar). */
+  referencePrices: Array<{ symbol: string; mid: string; at: string }>;
   /** Position in the store the view has folded up to. */
   checkpoint: number;
 }

@@ -72,6 +72,7 @@ export interface RiskOptions {
 const ACTOR = 'system:risk';
 const BOOTSTRAP_ACTOR = 'system:bootstrap';
 const TRADING_STATE_EVENT = ['TradingStateChanged'];
+const SEEDED_LIMITS_EFFECTIVE_AT = '1970-01-01T00:00:00.000Z';
 
 /**
  * The risk service: every order passes `check` before it can reach a broker. It holds the live risk
@@ -202,6 +203,8 @@ export class RiskHandlers implements OnApplicationBootstrap, BeforeApplicationSh
 
   async kill(request: KillRequest): Promise<KillResponse> {
     const at = this.projection.clock.now();
+    // Cancels go out at once, beside the record of the switch: the latency that matters is to the venue.
+    this.canceller.cancelScopeNow(request.scope, `kill switch ${request.scope}`);
     const result = await this.writer.run({
       streamId: riskStreams.killSwitch,
       decider: killSwitchDecider,
@@ -239,6 +242,7 @@ export class RiskHandlers implements OnApplicationBootstrap, BeforeApplicationSh
   async emergencyStop(request: EmergencyStopRequest): Promise<EmergencyStopView> {
     const stopId = request.requestId ? deterministicId('tollgate.emergency-stop', request.requestId) : newId();
     const at = this.projection.clock.now();
+    this.canceller.cancelScopeNow(request.scope, `emergency stop ${stopId}`);
     const positions = this.projection.positionsInScope(request.scope);
     for (let attempt = 1; ; attempt += 1) {
       const killStream = await this.store.readStream(riskStreams.killSwitch);
@@ -479,6 +483,10 @@ export class RiskHandlers implements OnApplicationBootstrap, BeforeApplicationSh
       workingOrders: projection.book.workingById.size,
       positions: projection.allPositions().map((position) => ({ strategy: position.strategy, symbol: position.symbol, quantity: position.quantity.toFixed() })),
       equity: projection.equity?.toFixed() ?? null,
+      referencePrices: projection.referenceSymbols().map((symbol) => {
+        const reference = projection.book.referencePrice(symbol)!;
+        return { symbol, mid: reference.mid.toFixed(), at: new Date(reference.atMs).toISOString() };
+      }),
       checkpoint: projection.checkpoint,
     };
   }
@@ -570,7 +578,8 @@ export class RiskHandlers implements OnApplicationBootstrap, BeforeApplicationSh
       await this.writer.append(
         riskStreams.limits,
         'no-stream',
-        [{ type: 'RiskLimitsChanged', data: { actor: BOOTSTRAP_ACTOR, reason: `default SIMULATED limits seeded from ${file} at first start (no limits existed)`, effectiveAt: at.toISOString(), limits } }],
+        // In force from the start of the record: a simulation may replay market time from any year.
+        [{ type: 'RiskLimitsChanged', data: { actor: BOOTSTRAP_ACTOR, reason: `default SIMULATED limits seeded from ${file} at first start (no limits existed)`, effectiveAt: SEEDED_LIMITS_EFFECTIVE_AT, limits } }],
         { actor: BOOTSTRAP_ACTOR, commandId: 'seed-limits', at },
       );
     } catch (error) {

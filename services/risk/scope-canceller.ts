@@ -53,6 +53,17 @@ export class ScopeCanceller {
     return sent;
   }
 
+  /**
+   * A kill switch is being engaged for `scope`: its resting orders are cancelled now, while the switch is
+   * being recorded (a cancel is always safe, so it need not wait for the record).
+   */
+  cancelScopeNow(scope: string, cause: string): number {
+    if (this.options.killSwitchDoesNotCancel) return 0;
+    let sent = 0;
+    for (const order of this.projection.orders.values()) if (this.considerIn(order, [{ scope, cause }])) sent += 1;
+    return sent;
+  }
+
   /** One order changed: cancel it if it now rests in a cancel scope. */
   consider(order: TrackedOrder): void {
     if (!AT_VENUE_STATUSES.has(order.state.status)) return;

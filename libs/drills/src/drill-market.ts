@@ -76,6 +76,11 @@ export class DrillMarket {
   private publish(symbol: string): void {
     const price = this.prices.get(symbol);
     if (!price) return;
-    this.bus.publish(subjects.quote(symbol), { timestamp: this.now().toISOString(), symbol, bid: price.bid, ask: price.ask, bidSize: '100000', askSize: '100000' });
+    try {
+      this.bus.publish(subjects.quote(symbol), { timestamp: this.now().toISOString(), symbol, bid: price.bid, ask: price.ask, bidSize: '100000', askSize: '100000' });
+    } catch {
+      // The system closed under the pump: the market closes with it.
+      this.stop();
+    }
   }
 }

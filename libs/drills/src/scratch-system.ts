@@ -14,6 +14,8 @@ export interface ScratchSystemOptions {
   config?: RuntimeConfigInput;
   /** Default: env TOLLGATE_LOG_LEVEL, else 'error' (a drill prints its own report). */
   logLevel?: string;
+  /** Default: an in-memory store. A directory keeps the store on disk (tests that restart the system). */
+  dataDir?: string;
 }
 
 /**
@@ -23,7 +25,7 @@ export interface ScratchSystemOptions {
 export async function createScratchSystem(options: ScratchSystemOptions): Promise<DrillSystem> {
   const config = loadRuntimeConfig({ mode: 'SIMULATED', dataDir: MEMORY_DATA_DIR, accountId: DRILL_ACCOUNT, symbols: [...DRILL_SYMBOLS], ...options.config }, {});
   const bus = new InProcessBus();
-  const store = await createEventStore({ dataDir: MEMORY_DATA_DIR });
+  const store = await createEventStore({ dataDir: options.dataDir ?? MEMORY_DATA_DIR });
   try {
     const app = await createServiceApp({
       serviceName: 'drill',

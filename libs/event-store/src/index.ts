@@ -18,3 +18,4 @@ export { MEMORY_DATA_DIR, DataDirectoryInUseError } from './sql/pglite-executor'
 export { LATEST_SCHEMA_VERSION, migrate, SchemaTooNewError } from './sql/schema';
 export { createReadModelDataSource, type ReadModelDataSourceOptions } from './projections/read-model-data-source';
 export { ProjectionRunner, type Projection, type ProjectionRunnerOptions } from './projections/projection-runner';
+export { serviceRoleGrants } from './sql/grants';

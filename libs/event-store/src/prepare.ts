@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { canonicalJson, isUuid, NonCanonicalValueError, ValidationError } from '@tollgate/kernel';
+import { isUuid, NonCanonicalValueError, ValidationError } from '@tollgate/kernel';
 import { describeIssues, UnknownEventTypeError, type EventInput, type EventMetadata, type EventRegistry } from '@tollgate/contracts';
+import { canonicalText } from './canonical';
 import type { ExpectedVersion } from './port';
 
 /** An event checked against its schema and reduced to the exact text the store keeps and hashes. */
@@ -90,17 +91,17 @@ export function prepareEvent(
     try {
       const validated = registry.validate(event.type, event.schemaVersion, event.data);
       schemaVersion = validated.schemaVersion;
-      data = canonicalJson(validated.data);
+      data = canonicalText(validated.data);
     } catch (error) {
       issues.push(...describeDataError(error, path));
     }
   }
   let metadata = '';
   if (isWellFormedMetadata(event.metadata)) {
-    metadata = canonicalJson(event.metadata);
+    metadata = canonicalText(event.metadata);
   } else {
     const parsedMetadata = metadataSchema.safeParse(event.metadata);
-    if (parsedMetadata.success) metadata = canonicalJson(parsedMetadata.data);
+    if (parsedMetadata.success) metadata = canonicalText(parsedMetadata.data);
     else issues.push(...describeIssues(parsedMetadata.error).map((issue) => `${path}.metadata.${issue}`));
   }
   const occurredAt = normalizeTimestamp(event.occurredAt);

@@ -4,6 +4,7 @@ import { exportArchive, importArchive, type ExportSummary, type ImportSummary } 
 import { publicKeyOf, writeCheckpoint, type Checkpoint, type CheckpointSigner } from './checkpoints';
 import { verifyStore, type VerifyOptions, type VerifyResult } from './verify';
 import { DuplicateEventIdError, EventStoreClosedError, GlobalLogGapError, WrongExpectedVersionError } from './errors';
+import { textArrayLiteral } from './canonical';
 import { canonicalEnvelope, streamHash } from './hashing';
 import { prepareAppend, validateStreamId, type PreparedEvent } from './prepare';
 import { decodeEventRow, EVENT_COLUMNS, POSITION_OF_EVENT, READ_ALL_SQL } from './rows';
@@ -206,7 +207,7 @@ export class SqlEventStore implements EventStore {
           // deferred seal here makes sure that happens even if no other append follows.
           if (this.options.sealAfterAppend !== false) this.sealer.request(this.deferredSealMs).catch(() => undefined);
         } else {
-          this.heads.observe(written);
+          this.onSealed(written);
         }
         return { streamId, firstVersion: head.version + 1, lastVersion: head.version + prepared.length, deduplicated: false };
       }
@@ -394,13 +395,13 @@ export class SqlEventStore implements EventStore {
       streamId,
       head.version,
       hashes[hashes.length - 1],
-      events.map((event) => event.id),
-      events.map((event) => event.type),
-      events.map((event) => event.schemaVersion),
-      events.map((event) => event.data),
-      events.map((event) => event.metadata),
-      events.map((event) => event.occurredAt),
-      hashes,
+      textArrayLiteral(events.map((event) => event.id)),
+      textArrayLiteral(events.map((event) => event.type)),
+      `{${events.map((event) => event.schemaVersion).join(',')}}`,
+      textArrayLiteral(events.map((event) => event.data), { jsonText: true }),
+      textArrayLiteral(events.map((event) => event.metadata), { jsonText: true }),
+      textArrayLiteral(events.map((event) => event.occurredAt)),
+      textArrayLiteral(hashes),
       this.options.sealAfterAppend !== false,
     ];
     const hook = this.options.testHooks?.beforeCommit;
@@ -495,11 +496,24 @@ function satisfies(expected: ExpectedVersion, actual: number): boolean {
 
 function chain(streamId: string, head: StreamHead, events: PreparedEvent[]): string[] {
   let previous = head.hash;
-  return events.map((event, index) => {
-    previous = streamHash(
-      previous,
-      canonicalEnvelope({ ...event, streamId, streamVersion: head.version + index + 1 }),
-    );
-    return previous;
+  const hashes: string[] = [];
+  for (let index = 0; index < events.length; index++) {
+    const event = events[index]!;
+    previous = streamHash(previous, envelopeOf(event, streamId, head.version + index + 1));
+    hashes.push(previous);
+  }
+  return hashes;
+}
+
+function envelopeOf(event: PreparedEvent, streamId: string, streamVersion: number): string {
+  return canonicalEnvelope({
+    id: event.id,
+    streamId,
+    streamVersion,
+    type: event.type,
+    schemaVersion: event.schemaVersion,
+    data: event.data,
+    metadata: event.metadata,
+    occurredAt: event.occurredAt,
   });
 }

@@ -104,6 +104,7 @@ export class TrackedBus implements Bus {
 /** The store with every operation counted, and how far each subscriber has folded. */
 export class TrackedStore implements EventStore {
   private readonly subscribers = new Set<{ position: number }>();
+  private appendCount = 0;
 
   constructor(
     readonly inner: SqlEventStore,
@@ -111,7 +112,13 @@ export class TrackedStore implements EventStore {
   ) {}
 
   append(streamId: string, expectedVersion: ExpectedVersion, events: readonly EventInput[]): Promise<AppendResult> {
+    this.appendCount += 1;
     return this.tracker.track(() => this.inner.append(streamId, expectedVersion, events));
+  }
+
+  /** Appends asked for so far (settled or not). */
+  get appends(): number {
+    return this.appendCount;
   }
 
   readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]> {
@@ -162,6 +169,7 @@ const pause = (milliseconds: number): Promise<void> => new Promise((resolve) => 
 
 export class Settler {
   private settledAt = -1;
+  private appendsSettled = -1;
 
   constructor(
     private readonly tracker: ActivityTracker,
@@ -176,22 +184,30 @@ export class Settler {
 
   /** Resolves once everything the step set off has happened (see ActivityTracker). */
   async settle(): Promise<void> {
+    let waitedForSubscribers = 0;
     for (;;) {
       await turn();
       if (this.tracker.busy || !this.participants.every((idle) => idle())) continue;
       const before = this.tracker.activity;
       // Nothing at all happened since the last settle: nothing to wait for.
       if (before === this.settledAt) return;
-      await this.store.inner.whenSealed();
-      const head = await this.store.inner.headPosition();
-      if (this.store.slowestSubscriber < head) {
-        await pause(1);
-        continue;
+      const appends = this.store.appends;
+      // Subscribers were caught up at the last settle; only an append since can put them behind.
+      if (appends !== this.appendsSettled) {
+        await this.store.inner.whenSealed();
+        const head = await this.store.inner.headPosition();
+        if (this.store.slowestSubscriber < head) {
+          // Subscribers are woken by the seal and usually fold within a few turns; past that, stop spinning.
+          waitedForSubscribers += 1;
+          if (waitedForSubscribers > 20) await pause(1);
+          continue;
+        }
       }
       await turn();
       await turn();
-      if (!this.tracker.busy && this.tracker.activity === before && this.participants.every((idle) => idle())) {
+      if (!this.tracker.busy && this.tracker.activity === before && this.store.appends === appends && this.participants.every((idle) => idle())) {
         this.settledAt = before;
+        this.appendsSettled = appends;
         return;
       }
     }

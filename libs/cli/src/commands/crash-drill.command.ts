@@ -1,11 +1,10 @@
 import type { Command } from 'commander';
-import { loadRuntimeConfig } from '@tollgate/application';
-import { commandSubjects, DrillCompleted } from '@tollgate/contracts';
+import { commandSubjects, DrillCompleted, streamName } from '@tollgate/contracts';
 import { CRASH_SCENARIOS, runCrashRecoveryDrill, type CrashRecoveryReport, type CrashScenario } from '@tollgate/drills';
-import { createEventStore } from '@tollgate/event-store';
+import { createEventStore, DataDirectoryInUseError } from '@tollgate/event-store';
 import { newId } from '@tollgate/kernel';
 import { NATS_TEST_URL, POSTGRES_ADMIN_URL } from '@tollgate/testing';
-import { currentOperator, sendCommand } from '../control-client';
+import { ControlError, currentOperator, sendCommand } from '../control-client';
 import { CommandFailure, outputFor, type Output } from '../output';
 
 interface CrashDrillOptions {
@@ -53,8 +52,9 @@ function parsePoints(text: string | undefined): CrashScenario[] | undefined {
 }
 
 /**
- * Records DrillCompleted where the readiness gates read it: in the store the configuration names
- * (DATABASE_URL, else the data dir), or — when a running embedded system holds that store — through it.
+ * Records DrillCompleted where the readiness gates read it, as the other drills do: through the running
+ * system (its risk service appends it), else straight into this machine's store when no process holds it.
+ * The drill's own database is thrown away with the drill.
  */
 async function recordCompleted(report: CrashDrillDocument, output: Output): Promise<void> {
   const data = {
@@ -77,27 +77,29 @@ async function recordCompleted(report: CrashDrillDocument, output: Output): Prom
     output.info(`DrillCompleted was not recorded: the event's schema refused it (${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')})`);
     return;
   }
-  const config = loadRuntimeConfig();
   try {
-    const store = await createEventStore(config.databaseUrl ? { databaseUrl: config.databaseUrl } : { dataDir: config.dataDir });
-    try {
-      const now = new Date().toISOString();
-      await store.append('drill-crash-recovery', 'any', [
-        { id: newId(), type: 'DrillCompleted', data: parsed.data, metadata: { correlationId: newId(), causationId: null, actor: currentOperator() }, occurredAt: now },
-      ]);
-      output.info(`DrillCompleted recorded in ${config.databaseUrl ? 'the PostgreSQL store (DATABASE_URL)' : `the store in ${config.dataDir}`}`);
+    await sendCommand(commandSubjects.risk.recordDrill, { report: parsed.data }, { actor: currentOperator(), timeoutMs: 5_000 });
+    output.info('recorded as DrillCompleted in the running system');
+    return;
+  } catch (error) {
+    if (!(error instanceof ControlError) || (error.kind !== 'unreachable' && error.kind !== 'not-running')) {
+      output.info(`not recorded in the running system: ${error instanceof Error ? error.message : String(error)}`);
       return;
+    }
+  }
+  try {
+    const store = await createEventStore();
+    try {
+      await store.append(streamName('drill', report.drill), 'any', [
+        { id: newId(), type: 'DrillCompleted', data: parsed.data, metadata: { correlationId: newId(), causationId: null, actor: currentOperator() }, occurredAt: new Date().toISOString() },
+      ]);
     } finally {
       await store.close();
     }
+    output.info('recorded as DrillCompleted in this machine\u2019s store (no system was running)');
   } catch (error) {
-    // The embedded system holds its store open: hand the result to it instead.
-    try {
-      await sendCommand(commandSubjects.risk.recordDrill, { report: parsed.data }, { actor: currentOperator() });
-      output.info('DrillCompleted recorded through the running system');
-    } catch (second) {
-      output.info(`DrillCompleted was not recorded: the store could not be opened (${(error as Error).message}) and no running system took it (${(second as Error).message})`);
-    }
+    const reason = error instanceof DataDirectoryInUseError ? `${error.message}; start its gateway or set NATS_URL to record there` : error instanceof Error ? error.message : String(error);
+    output.info(`DrillCompleted was not recorded: ${reason}`);
   }
 }
 

@@ -20,4 +20,4 @@ import { register as registerAutoMode } from './auto-mode.command';
 import { register as registerDrill } from './drill.command';
 
 /** Every command group, in the order `--help` lists them. */
-export const commandRegistrations: Array<(program: Command) => void> = [registerRun, registerOrder, registerService, registerLedger, registerBrokerSandbox, registerBreaks, registerStore, registerReconcile, registerLimits, registerState, registerBreakers, registerKill, registerEmergencyStop, registerOverride, registerAutoMode, registerDrill];
+export const commandRegistrations: Array<(program: Command) => void> = [registerRun, registerOrder, registerService, registerLedger, registerBrokerSandbox, registerBreaks, registerStore, registerReconcile, registerLimits, registerState, registerBreakers, registerKill, registerEmergencyStop, registerOverride, registerAutoMode, registerDrill, registerCrashDrill, registerProposals, registerSim];

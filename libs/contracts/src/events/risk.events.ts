@@ -430,7 +430,7 @@ export const DrillCompleted = defineEvent(
   'DrillCompleted',
   1,
   z.strictObject({
-    drill: z.enum(['kill-switch', 'emergency-stop', 'breaker', 'throttle', 'override']),
+    drill: z.enum(['kill-switch', 'emergency-stop', 'breaker', 'throttle', 'override', 'crash-recovery']),
     passed: z.boolean(),
     checks: z.array(z.strictObject({ name: z.string().min(1), passed: z.boolean(), detail: z.string() })),
     /** Integers, booleans or decimal strings (latencies in ms as decimal strings): events hold no floats. */

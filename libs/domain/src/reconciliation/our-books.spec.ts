@@ -249,8 +249,14 @@ describe('our books', () => {
     expect(books.sync).toMatchObject({ version: 2, state: { fillCursor: 'cursor-7', syncRequired: false } });
   });
 
-  it('takes cash from the opened simulated account or an adjustment; without either it has no baseline', () => {
+  it('takes cash from the opened simulated account (simulated venue only) or an adjustment; without either it has no baseline', () => {
     const log = new Log();
+    expect(booksOf(log).hasCashBaseline).toBe(false);
+    const opened = log.add(`simexchange-${ACCOUNT}`, 'SimulatedAccountOpened', { accountId: ACCOUNT, currency: 'USD', initialCash: '5000', seed: 1, fillModel: {}, instruments: [], openedAt: NOW.toISOString() });
+    const simulated = new OurBooks(ACCOUNT, { simulatedVenue: true });
+    simulated.apply(opened);
+    expect(simulated.hasCashBaseline).toBe(true);
+    expect(simulated.ledgerView(simulated.snapshot(), new Set()).view.cash).toBe('5000');
     expect(booksOf(log).hasCashBaseline).toBe(false);
     log.add(`reconciliation-${ACCOUNT}`, 'CashAdjusted', {
       adjustmentId: '00000000-0000-4000-8000-0000000000c1',

@@ -94,7 +94,14 @@ export class OurBooks {
   /** Events the books refused (a broken fact); reported by the caller, never half-applied. */
   readonly refused: Array<{ position: number; type: string; error: string }> = [];
 
-  constructor(readonly accountId: string) {}
+  /**
+   * `simulatedVenue`: the account trades at the simulated exchange, whose opening (SimulatedAccountOpened)
+   * is then the cash baseline. Against a real broker (or its sandbox) that event describes another venue.
+   */
+  constructor(
+    readonly accountId: string,
+    private readonly options: { simulatedVenue?: boolean } = {},
+  ) {}
 
   get syncStreamId(): string {
     return `sync-${this.accountId}`;
@@ -168,7 +175,7 @@ export class OurBooks {
       }
       case 'SimulatedAccountOpened': {
         const data = event.data as { accountId: string; currency: string; initialCash: string };
-        if (data.accountId !== this.accountId || this.cashBaseline) return;
+        if (!this.options.simulatedVenue || data.accountId !== this.accountId || this.cashBaseline) return;
         this.cash = this.cash.plus(dec(data.initialCash, 'initialCash'));
         this.cashBaseline = true;
         this.currency = data.currency;

@@ -233,8 +233,15 @@ export class SchemaTooNewError extends Error {
   }
 }
 
-/** Applies the missing migrations; a second run (or a concurrent one) changes nothing. */
+/**
+ * Applies the missing migrations; a second run (or a concurrent one) changes nothing. When the
+ * schema is already current it only reads, so services can run as a role that may not create
+ * objects (see docs/event-store.md, grants).
+ */
 export async function migrate(executor: SqlExecutor): Promise<{ applied: number[]; version: number }> {
+  const current = await appliedVersions(executor).catch(() => undefined);
+  if (current && Math.max(0, ...current) > LATEST_SCHEMA_VERSION) throw new SchemaTooNewError(Math.max(...current), LATEST_SCHEMA_VERSION);
+  if (current && migrations.every((migration) => current.has(migration.version))) return { applied: [], version: LATEST_SCHEMA_VERSION };
   return executor.transaction(async (session) => {
     await session.query(`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`);
     await session.exec(`
@@ -257,4 +264,11 @@ export async function migrate(executor: SqlExecutor): Promise<{ applied: number[
     }
     return { applied, version: LATEST_SCHEMA_VERSION };
   });
+}
+
+async function appliedVersions(executor: SqlExecutor): Promise<Set<number> | undefined> {
+  const { rows } = await executor.query<{ present: boolean }>(`SELECT to_regclass('${SCHEMA}.migrations') IS NOT NULL AS present`);
+  if (!rows[0]?.present) return undefined;
+  const applied = await executor.query<{ version: number }>(`SELECT version FROM ${SCHEMA}.migrations`);
+  return new Set(applied.rows.map((row) => Number(row.version)));
 }
