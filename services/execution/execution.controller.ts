@@ -1,7 +1,9 @@
-import { Controller } from '@nestjs/common';
-import { EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
-import { parseInput } from '@tollgate/application';
-import { quoteMessage, subjects } from '@tollgate/contracts';
+import { Controller, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { MessagePattern, Payload } from '@nestjs/microservices';
+import { parseInput, subscribeMarketData } from '@tollgate/application';
+import type { Bus, BusSubscription } from '@tollgate/messaging';
+import { InjectBus, InjectLogger } from '@tollgate/nest';
+import type { Logger } from '@tollgate/telemetry';
 import type { DailyFillQualityReport, OrderFillQualityReport } from '@tollgate/domain/fill-quality';
 import { decString, type Decimal } from '@tollgate/kernel';
 import {
@@ -55,10 +57,25 @@ export class ExecutionController {
   status(): ExecutionStatus {
     return this.execution.status();
   }
+}
 
-  @EventPattern(subjects.allQuotes)
-  onQuote(@Payload() body: unknown): void {
-    this.execution.onQuote(parseInput(quoteMessage, body, 'quote'));
+/** Quotes give execution the market's time and the arrival mid of each order (see subscribeMarketData). */
+@Injectable()
+export class ExecutionMarketData implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private subscriptions: BusSubscription[] = [];
+
+  constructor(
+    private readonly execution: ExecutionHandlers,
+    @InjectBus() private readonly bus: Bus,
+    @InjectLogger() private readonly logger: Logger,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.subscriptions = await subscribeMarketData(this.bus, { onQuote: (quote) => this.execution.onQuote(quote) }, this.logger);
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await Promise.all(this.subscriptions.splice(0).map((subscription) => subscription.close()));
   }
 }
 

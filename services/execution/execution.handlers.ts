@@ -93,6 +93,12 @@ export class ExecutionHandlers implements OnApplicationBootstrap, BeforeApplicat
   /** The mid when each order was sent, for fill quality (in memory: lost on restart, then fills are unmeasured). */
   private readonly arrivalMids = new Map<string, string>();
   private readonly resends = new Map<string, number>();
+  /**
+   * Each order's state and stream version after the last command this process applied: execution is the
+   * only writer of order streams, so the order path decides without reading the stream back (a conflict
+   * reads it). Bounded; the oldest entries go first.
+   */
+  private readonly aggregates = new Map<string, { state: OrderState; version: number }>();
   private readonly foreignWarned = new Set<string>();
   private readonly background = new Set<Promise<unknown>>();
   private unsubscribeUpdates: (() => void) | undefined;
@@ -549,16 +555,22 @@ export class ExecutionHandlers implements OnApplicationBootstrap, BeforeApplicat
 
   private async load(orderId: string): Promise<OrderState> {
     const events = await this.store.readStream(orderStreamId(orderId));
-    return foldOrderEvents(events.map((event) => ({ type: event.type, data: event.data }) as OrderEvent));
+    const state = foldOrderEvents(events.map((event) => ({ type: event.type, data: event.data }) as OrderEvent));
+    const version = events.at(-1)?.streamVersion ?? 0;
+    // The store's view can trail this process's own last append (sealing); keep the newer one.
+    if (version >= (this.aggregates.get(orderId)?.version ?? 0)) this.remember(orderId, state, version);
+    return state;
   }
 
-  private apply(
+  private async apply(
     orderId: string,
     command: OrderCommand,
     commandId: string,
     context: { actor?: string; correlationId?: string; occurredAt?: Date } = {},
   ): Promise<HandledCommand<OrderEvent, OrderState>> {
-    return handleCommand({
+    // A new intent starts from an empty stream; if the stream exists after all, the append says so.
+    const known = this.aggregates.get(orderId) ?? (command.type === 'InitializeOrder' ? { state: orderDecider.initialState(), version: 0 } : undefined);
+    const handled = await handleCommand({
       store: this.store,
       streamId: orderStreamId(orderId),
       decider: orderDecider,
@@ -566,7 +578,16 @@ export class ExecutionHandlers implements OnApplicationBootstrap, BeforeApplicat
       commandId,
       metadata: { correlationId: context.correlationId ?? this.index.intentOf(orderId) ?? orderId, actor: context.actor ?? ACTOR, ...traceMetadata() },
       occurredAt: context.occurredAt ?? command.metadata.now,
+      ...(known ? { known } : {}),
     });
+    this.remember(orderId, handled.state, handled.version);
+    return handled;
+  }
+
+  private remember(orderId: string, state: OrderState, version: number): void {
+    this.aggregates.delete(orderId);
+    this.aggregates.set(orderId, { state, version });
+    if (this.aggregates.size > 10_000) this.aggregates.delete(this.aggregates.keys().next().value!);
   }
 
   /** A venue fact the order refuses (a fill past its quantity, an illegal transition) is a reconciliation matter: logged, not thrown. */

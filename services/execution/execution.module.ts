@@ -6,7 +6,7 @@ import type { Bus } from '@tollgate/messaging';
 import { BUS, LOGGER } from '@tollgate/nest';
 import type { Logger } from '@tollgate/telemetry';
 import { RemoteBrokerPort } from '../simulated-exchange/remote-broker-port';
-import { ExecutionController } from './execution.controller';
+import { ExecutionController, ExecutionMarketData } from './execution.controller';
 import { BROKER_PORT, EXECUTION_OPTIONS, ExecutionHandlers, type ExecutionOptions } from './execution.handlers';
 
 export interface ExecutionModuleOptions extends Partial<ExecutionOptions> {
@@ -65,6 +65,7 @@ export class ExecutionModule {
         { provide: EXECUTION_OPTIONS, useValue: options },
         { provide: BROKER_PORT, useFactory: (bus: Bus, logger: Logger) => brokerFactory(bus, logger), inject: [BUS, LOGGER] },
         ExecutionHandlers,
+        ExecutionMarketData,
       ],
       exports: [ExecutionHandlers],
     };

@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { RuntimeConfig } from '@tollgate/application';
-import { LedgerController } from './ledger.controller';
+import { LedgerController, LedgerMarketData } from './ledger.controller';
 import { LEDGER_OPTIONS, LedgerHandlers, type LedgerOptions } from './ledger.handlers';
 
 @Module({})
@@ -10,7 +10,7 @@ export class LedgerModule {
     return {
       module: LedgerModule,
       controllers: [LedgerController],
-      providers: [{ provide: LEDGER_OPTIONS, useValue: options }, LedgerHandlers],
+      providers: [{ provide: LEDGER_OPTIONS, useValue: options }, LedgerHandlers, LedgerMarketData],
       exports: [LedgerHandlers],
     };
   }

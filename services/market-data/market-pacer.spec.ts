@@ -50,6 +50,21 @@ describe('MarketPacer', () => {
     expect(pacer.marketNow()?.toISOString()).toBe(at('14:00:10').toISOString());
   });
 
+  it('while waiting for the next event, its time never passes that event: a late timer is not a quiet market', async () => {
+    let wake: () => void = () => undefined;
+    const scheduler = new VirtualScheduler(new Date('2030-01-01T00:00:00Z'));
+    const sleeping = { now: () => scheduler.now(), sleep: () => new Promise<void>((resolve) => (wake = resolve)) };
+    const pacer = new MarketPacer(60, calendar, sleeping);
+    const iterator = pacer.pace([at('14:00:00'), at('14:00:15')], (event) => event)[Symbol.asyncIterator]();
+    await iterator.next();
+    const second = iterator.next();
+    await new Promise((resolve) => setImmediate(resolve));
+    scheduler.clock.advance(5_000); // the timer should have fired after 250 ms: 5 s late
+    expect(pacer.marketNow()?.toISOString()).toBe(at('14:00:15').toISOString());
+    wake();
+    await second;
+  });
+
   it("at 'max' never waits, and its time is the last event's", async () => {
     const scheduler = new VirtualScheduler(new Date('2030-01-01T00:00:00Z'));
     const pacer = new MarketPacer('max', calendar, scheduler);

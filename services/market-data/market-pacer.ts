@@ -12,7 +12,8 @@ export class MarketPacer {
   private lastEvent: number | null = null;
   /** Pacing and waiting for the next event's time; while it is behind schedule it does not wait. */
   private pacing = false;
-  private waiting = false;
+  /** While waiting: the time of the event waited for. The market's time cannot pass it before it is emitted. */
+  private waitingFor: number | null = null;
 
   constructor(
     private readonly speed: number | 'max',
@@ -29,8 +30,19 @@ export class MarketPacer {
    */
   marketNow(): Date | null {
     if (this.lastEvent === null) return null;
-    if (this.speed === 'max' || !this.anchor || (this.pacing && !this.waiting)) return new Date(this.lastEvent);
-    return new Date(Math.max(this.lastEvent, this.anchor.recorded + (this.scheduler.now().getTime() - this.anchor.wall) * this.speed));
+    if (this.speed === 'max' || !this.anchor || (this.pacing && this.waitingFor === null)) return new Date(this.lastEvent);
+    const extrapolated = this.anchor.recorded + (this.scheduler.now().getTime() - this.anchor.wall) * this.speed;
+    // A timer that fires late (a busy process) must not make the market look quiet.
+    return new Date(Math.max(this.lastEvent, this.waitingFor === null ? extrapolated : Math.min(extrapolated, this.waitingFor)));
+  }
+
+  /** Records an event passed on without pacing (at `max`, the caller may skip `pace` and report each event). */
+  observe(time: number): void {
+    if (this.lastEvent === null || time > this.lastEvent) this.lastEvent = time;
+  }
+
+  get unpaced(): boolean {
+    return this.speed === 'max';
   }
 
   async *pace<T>(events: AsyncIterable<T> | Iterable<T>, timeOf: (event: T) => Date): AsyncGenerator<T> {
@@ -39,7 +51,7 @@ export class MarketPacer {
       yield* this.paced(events, timeOf);
     } finally {
       this.pacing = false;
-      this.waiting = false;
+      this.waitingFor = null;
     }
   }
 
@@ -52,11 +64,11 @@ export class MarketPacer {
         } else {
           const delay = this.anchor.wall + (recorded - this.anchor.recorded) / this.speed - this.scheduler.now().getTime();
           if (delay > 0) {
-            this.waiting = true;
+            this.waitingFor = recorded;
             try {
               await this.scheduler.sleep(delay);
             } finally {
-              this.waiting = false;
+              this.waitingFor = null;
             }
           }
         }

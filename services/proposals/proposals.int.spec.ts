@@ -44,6 +44,8 @@ function configWith(overrides: Record<string, unknown> = {}): ProposalsConfig {
 /** Execution as the proposals service sees it: place-order and cancel-order on the bus, orders in the store. */
 class StandInExecution {
   readonly placed: PlaceOrderRequest[] = [];
+  /** Orders of these intent kinds are denied (as risk would deny them). */
+  readonly deny = new Set<string>();
   constructor(private readonly store: SqlEventStore, private readonly bus: InProcessBus) {}
 
   async start(): Promise<void> {
@@ -57,6 +59,10 @@ class StandInExecution {
         data: { orderId, intentId: request.intentId, intentKind: request.intentKind, symbol: request.symbol, side: request.side, type: request.type, timeInForce: request.timeInForce, quantity: request.quantity, ...(request.limitPrice ? { limitPrice: request.limitPrice } : {}) },
         metadata: { now },
       });
+      if (this.deny.has(request.intentKind)) {
+        await this.apply(orderId, 'deny', { type: 'DenyOrder', data: { reasons: ['TRADING_HALTED: scope=account:default'] }, metadata: { now } });
+        return { orderId, clientOrderId: `c-${orderId}`, status: 'Denied', reasons: ['TRADING_HALTED: scope=account:default'], dryRun: false };
+      }
       await this.apply(orderId, 'submit', { type: 'SubmitOrder', data: {}, metadata: { now } });
       await this.apply(orderId, 'accept', { type: 'AcceptOrder', data: { brokerOrderId: `b-${orderId}` }, metadata: { now } });
       return { orderId, clientOrderId: `c-${orderId}`, status: 'Accepted', dryRun: false };
@@ -286,6 +292,57 @@ describe('exits of the proposals service', () => {
     await waitFor(async () => (await eventsOf(h, `positionexit-${proposalId}`)).some((event) => event.type === 'ExitCompleted'), { what: 'the exit to complete' });
     await waitFor(() => h.proposals.positions().positions.length === 0, { what: 'the position to close' });
     expect(h.proposals.list({ status: 'open', limit: 10 }).proposals).toHaveLength(0);
+  });
+
+  it('abandons an exit whose order ended unfilled, and sends a new one only after the pause', async () => {
+    const h = await start(configWith({ exits: { flattenMinutesBeforeClose: null, retryAfterSeconds: 120 } }));
+    const { proposalId } = await openPosition(h);
+    h.execution.deny.add('exit');
+    await h.proposals.onQuote(quote(3, '98.90', '98.92'));
+    await waitFor(async () => (await eventsOf(h, `positionexit-${proposalId}`)).some((event) => event.type === 'ExitAbandoned'), { what: 'the denied exit to be abandoned' });
+    await h.proposals.onQuote(quote(4, '98.80', '98.82'));
+    expect(h.execution.placed.filter((request) => request.intentKind === 'exit')).toHaveLength(1);
+    h.execution.deny.clear();
+    await h.proposals.onQuote(quote(5, '98.70', '98.72'));
+    const exits = h.execution.placed.filter((request) => request.intentKind === 'exit');
+    expect(exits).toHaveLength(2);
+    expect(exits[1]!.intentId).not.toBe(exits[0]!.intentId);
+    expect((await eventsOf(h, `positionexit-${proposalId}`)).map((event) => event.type)).toEqual(['ExitRequested', 'ExitAbandoned', 'ExitRequested']);
+  });
+
+  it('exits a position when a structural break in its symbol is confirmed after entry', async () => {
+    const h = await start();
+    const { proposalId } = await openPosition(h);
+    const confirmed = {
+      symbol: 'SPY',
+      suspicionId: deterministicId('spec.suspicion', 'SPY', 'confirmed'),
+      series: 'mean',
+      method: 'ols-cusum',
+      variance: 'iid',
+      statistic: '2.1',
+      pValue: '0.0004',
+      alpha: '0.01',
+      windowStart: at(-300),
+      windowEnd: at(2),
+      windowBars: 250,
+      resolvedAt: at(2),
+      breakAt: at(-10),
+    };
+    await appendExternal(h, 'regime-SPY', 'StructuralBreakConfirmed', confirmed, at(2));
+    await h.proposals.onQuote(quote(3, '100.10', '100.12'));
+    const events = await eventsOf(h, `positionexit-${proposalId}`);
+    expect(events.map((event) => [event.type, (event.data as { rule: string }).rule])).toEqual([['ExitRequested', 'structural_break']]);
+  });
+
+  it('flattens before the close from the exchange calendar', async () => {
+    const h = await start(configWith({ exits: { flattenMinutesBeforeClose: 5, retryAfterSeconds: 0 } }));
+    const { proposalId } = await openPosition(h);
+    // 2024-07-01 closes at 20:00 UTC: 19:54 is six minutes before, 19:56 four.
+    await h.proposals.onQuote({ ...quote(0, '100.10', '100.12'), timestamp: '2024-07-01T19:54:00.000Z' });
+    expect(await eventsOf(h, `positionexit-${proposalId}`)).toEqual([]);
+    await h.proposals.onQuote({ ...quote(0, '100.10', '100.12'), timestamp: '2024-07-01T19:56:00.000Z' });
+    const events = await eventsOf(h, `positionexit-${proposalId}`);
+    expect(events.map((event) => [event.type, (event.data as { rule: string }).rule])).toEqual([['ExitRequested', 'end_of_day']]);
   });
 
   it('records a marketable exit across a wide spread as exactly one EmergencyExit and sends it as an emergency order', async () => {

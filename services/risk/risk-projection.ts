@@ -226,6 +226,8 @@ export class RiskProjection {
 
   /** The check names the order's strategy, which the order events do not carry. */
   learnFromCheck(clientOrderId: string, strategy: string | null): void {
+    // A re-check after a restart may not know the strategy; it never erases one already known.
+    if (strategy === null && this.checked.has(clientOrderId)) return;
     this.checked.set(clientOrderId, { strategy });
     const orderId = this.orderIdByClientOrderId.get(clientOrderId);
     const tracked = orderId ? this.orders.get(orderId) : undefined;

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,8 +12,6 @@ import {
 } from '@tollgate/contracts';
 import { applyDrillLimits, createScratchSystem, DrillContext, drillLimits, drillPeople, type DrillSystem } from '@tollgate/drills';
 import { dec } from '@tollgate/kernel';
-// Test code uses the shared test helpers (CONTRIBUTING-helpers.md); the platform tag rule targets runtime code.
-// eslint-disable-next-line @nx/enforce-module-boundaries
 import { waitFor } from '@tollgate/testing';
 import { drillServices } from './drill-services';
 import type { BreakerScopeView } from '../circuit-breakers/circuit-breakers.commands';
@@ -272,5 +271,73 @@ describe('C9 daily loss on mark-to-market equity', () => {
       const changes = (await second.system.store.readStream(`tradingstate-${scope}`)).filter((event) => event.type === 'TradingStateChanged');
       return (changes.at(-1)?.data as TradingStateChangedData | undefined)?.to === 'ACTIVE';
     });
+  });
+});
+
+describe('C6 repeated-execution throttle at the service', () => {
+  it('disables a strategy at the 4th fill within the window (max 3) so it cannot open more, until a risk officer re-enables it', async () => {
+    const { context, system } = await boot();
+    await applyDrillLimits(
+      context,
+      drillLimits(system.accountId, (_limits, account) => (account.throttles.repeatedExecution = { maxFills: 3, windowMs: 60_000 })),
+      'repeated execution test',
+    );
+    context.market.quote('SPY', '99.99', '100.01');
+    context.market.start();
+    await quotesSeen(context, ['SPY']);
+    for (let fill = 1; fill <= 4; fill += 1) {
+      await context.place({ symbol: 'SPY', side: 'buy', quantity: String(fill), limitPrice: '100.20', strategy: 'rapid' });
+      await waitFor(async () => (await context.eventsOf(['OrderFilled'])).length === fill, { what: `fill ${fill}` });
+    }
+    const disabled = await waitFor(async () => (await system.store.readStream('strategyrisk-rapid')).find((event) => event.type === 'StrategyDisabled'));
+    expect(disabled.data).toMatchObject({ strategy: 'rapid', cause: 'repeated_execution', fills: 4, maxFills: 3 });
+    const opening = await context.place({ symbol: 'SPY', side: 'buy', quantity: '1', limitPrice: '99', strategy: 'rapid' });
+    expect((await outcome(context, opening.orderId)).data).toMatchObject({ reasons: ['STRATEGY_DISABLED: strategy=rapid, cause=repeated_execution'] });
+    const other = await context.place({ symbol: 'SPY', side: 'buy', quantity: '1', limitPrice: '99.01', strategy: 'patient' });
+    expect((await outcome(context, other.orderId)).type).toBe('OrderAccepted');
+
+    await expect(context.request(commandSubjects.risk.enableStrategy, { strategy: 'rapid', reason: 'no role', actor: drillPeople.trader })).rejects.toThrow(/ROLE_NOT_PERMITTED/);
+    await context.request(commandSubjects.risk.enableStrategy, { strategy: 'rapid', reason: 'fills were a test', actor: drillPeople.riskOfficer, role: 'risk' });
+    const again = await context.place({ symbol: 'SPY', side: 'buy', quantity: '1', limitPrice: '98.99', strategy: 'rapid' });
+    expect((await outcome(context, again.orderId)).type).toBe('OrderAccepted');
+  });
+});
+
+describe('breakers on system health', () => {
+  it('trips sync_failure past its bound (HALTED) and market_data_stale on a stale feed (REDUCING), and a sync failure turns auto-mode off with its cause', async () => {
+    const { context, system } = await boot();
+    const scope = `account:${system.accountId}`;
+    await applyDrillLimits(
+      context,
+      drillLimits(system.accountId, (_limits, account) => {
+        account.breakers = {
+          dailyLoss: { maxLoss: '100000', action: 'HALTED' },
+          syncFailure: { maxConsecutiveFailures: 1, action: 'HALTED' },
+          reconciliationBreak: { action: 'REDUCING' },
+          marketDataStale: { maxAgeMs: 60_000, action: 'REDUCING' },
+        };
+        account.autoMode = { maxOrdersPerDay: 5, maxNotionalPerTrade: '10000', strategies: ['trend'], symbols: ['SPY'] };
+      }),
+      'health breakers test',
+    );
+    await context.request(commandSubjects.risk.autoModeOn, { reason: 'simulation', actor: drillPeople.admin, role: 'admin' });
+    // What the reconciliation and market-data services record.
+    const at = '2026-03-02T15:00:00.000Z';
+    const append = (streamId: string, type: string, data: unknown) =>
+      system.store.append(streamId, 'any', [{ id: randomUUID(), type, data, metadata: { correlationId: randomUUID(), causationId: null, actor: 'system:test' }, occurredAt: at }]);
+    const syncFailed = (attempt: number) => ({ syncId: randomUUID(), accountId: system.accountId, broker: 'simulated', trigger: 'periodic', query: 'positions', attempts: attempt, lastError: 'timeout', failedAt: at });
+    await append(`sync-${system.accountId}`, 'SyncFailed', syncFailed(1));
+    const disabled = await waitFor(async () => (await system.store.readStream(`automode-${system.accountId}`)).find((event) => event.type === 'AutoModeDisabled'));
+    expect((disabled.data as AutoModeDisabledData).cause).toBe('sync_failure');
+    await append(`sync-${system.accountId}`, 'SyncFailed', syncFailed(2));
+    const syncTrip = await waitFor(async () => (await context.eventsOf(['CircuitBreakerTripped'])).find((event) => (event.data as CircuitBreakerTrippedData).breaker === 'sync_failure'));
+    expect(syncTrip.data).toMatchObject({ scope, value: '2', bound: '1', action: 'HALTED' });
+
+    await append('feed-synthetic', 'MarketDataStale', { feed: 'synthetic', symbol: 'SPY', lastTickAt: '2026-03-02T14:58:00.000Z', detectedAt: at, staleAfterSeconds: 60, session: '2026-03-02' });
+    const staleTrip = await waitFor(async () => (await context.eventsOf(['CircuitBreakerTripped'])).find((event) => (event.data as CircuitBreakerTrippedData).breaker === 'market_data_stale'));
+    expect(staleTrip.data).toMatchObject({ value: '120000', bound: '60000', action: 'REDUCING' });
+    const state = await context.request<RiskStateView>(commandSubjects.risk.state, {});
+    expect(state.tradingStates).toEqual([expect.objectContaining({ scope, status: 'HALTED', cause: 'breaker:sync_failure' })]);
+    expect(state.breakers.map((breaker) => breaker.breaker).sort()).toEqual(['market_data_stale', 'sync_failure']);
   });
 });

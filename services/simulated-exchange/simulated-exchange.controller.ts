@@ -1,7 +1,10 @@
-import { Controller } from '@nestjs/common';
-import { EventPattern, MessagePattern, Payload, RpcException } from '@nestjs/microservices';
-import { parseInput } from '@tollgate/application';
-import { barMessage, BrokerRejectedError, quoteMessage, subjects, type BrokerAccount, type BrokerFill, type BrokerOrder, type BrokerPosition } from '@tollgate/contracts';
+import { Controller, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { MessagePattern, Payload, RpcException } from '@nestjs/microservices';
+import { parseInput, subscribeMarketData } from '@tollgate/application';
+import { BrokerRejectedError, type BrokerAccount, type BrokerFill, type BrokerOrder, type BrokerPosition } from '@tollgate/contracts';
+import type { Bus, BusSubscription } from '@tollgate/messaging';
+import { InjectBus, InjectLogger } from '@tollgate/nest';
+import type { Logger } from '@tollgate/telemetry';
 import {
   BROKER_REJECTED_CODE,
   cancelRequestSchema,
@@ -14,7 +17,7 @@ import {
 } from './simulated-exchange.commands';
 import { SimulatedExchangeHandlers } from './simulated-exchange.handlers';
 
-/** The simulated exchange on the bus: the broker port's operations, and the market data it matches against. */
+/** The simulated exchange on the bus: the broker port's operations. */
 @Controller()
 export class SimulatedExchangeController {
   constructor(private readonly exchange: SimulatedExchangeHandlers) {}
@@ -66,15 +69,26 @@ export class SimulatedExchangeController {
     parseInput(emptyRequestSchema, body ?? {}, 'simulated-exchange account request');
     return venueAnswer(() => this.exchange.account());
   }
+}
 
-  @EventPattern(subjects.allQuotes)
-  onQuote(@Payload() body: unknown): void {
-    this.exchange.onQuote(parseInput(quoteMessage, body, 'quote'));
+/** The market data the exchange matches against, by a direct subscription once it has started (see subscribeMarketData). */
+@Injectable()
+export class SimulatedExchangeMarketData implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private subscriptions: BusSubscription[] = [];
+
+  constructor(
+    private readonly exchange: SimulatedExchangeHandlers,
+    @InjectBus() private readonly bus: Bus,
+    @InjectLogger() private readonly logger: Logger,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.exchange.started;
+    this.subscriptions = await subscribeMarketData(this.bus, { onQuote: (quote) => this.exchange.onQuote(quote), onBar: (bar) => this.exchange.onBar(bar) }, this.logger);
   }
 
-  @EventPattern(subjects.allBars)
-  onBar(@Payload() body: unknown): void {
-    this.exchange.onBar(parseInput(barMessage, body, 'bar'));
+  async beforeApplicationShutdown(): Promise<void> {
+    await Promise.all(this.subscriptions.splice(0).map((subscription) => subscription.close()));
   }
 }
 

@@ -63,6 +63,9 @@ export class SimulatedExchangeHandlers implements OnApplicationBootstrap, Before
   private starting = true;
   private readonly calendar: ExchangeCalendar;
   private sessionClose: number | undefined;
+  private markStarted: () => void = () => undefined;
+  /** Resolves once the exchange has rebuilt its state and can take market data and orders. */
+  readonly started = new Promise<void>((resolve) => (this.markStarted = resolve));
 
   constructor(
     @InjectEventStore() private readonly store: EventStore,
@@ -94,6 +97,7 @@ export class SimulatedExchangeHandlers implements OnApplicationBootstrap, Before
     await this.outbox;
     this.starting = false;
     if (this.failure) throw new Error(`the simulated exchange could not start: ${this.failure}`);
+    this.markStarted();
     const open = this.broker.exchangeState.openOrderIds.length;
     this.logger.info({ accountId: this.options.accountId, events: this.version, openOrders: open }, `simulated exchange ${history.length ? 'resumed' : 'opened'} with ${open} resting orders`);
   }

@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { instrumentsFor, type RuntimeConfig } from '@tollgate/application';
-import { SimulatedExchangeController } from './simulated-exchange.controller';
+import { SimulatedExchangeController, SimulatedExchangeMarketData } from './simulated-exchange.controller';
 import { SIMULATED_EXCHANGE_OPTIONS, SimulatedExchangeHandlers, type SimulatedExchangeOptions } from './simulated-exchange.handlers';
 
 /** Cash a simulated account opens with. */
@@ -20,7 +20,7 @@ export class SimulatedExchangeModule {
     return {
       module: SimulatedExchangeModule,
       controllers: [SimulatedExchangeController],
-      providers: [{ provide: SIMULATED_EXCHANGE_OPTIONS, useValue: options }, SimulatedExchangeHandlers],
+      providers: [{ provide: SIMULATED_EXCHANGE_OPTIONS, useValue: options }, SimulatedExchangeHandlers, SimulatedExchangeMarketData],
       exports: [SimulatedExchangeHandlers],
     };
   }

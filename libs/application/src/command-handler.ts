@@ -26,6 +26,11 @@ export interface HandleCommandInput<Command, Event extends DomainEvent, State> {
   commandId: string;
   metadata: Omit<EventMetadata, 'causationId'> & { causationId?: string | null };
   occurredAt: Date;
+  /**
+   * The state and version the caller already holds (a cache of a stream it is the only writer of):
+   * the first attempt decides on it without reading the stream; a version conflict falls back to reading.
+   */
+  known?: { state: State; version: number };
 }
 
 export interface HandledCommand<Event, State> {
@@ -59,8 +64,16 @@ export async function handleCommand<Command, Event extends DomainEvent, State>(
   attempts = 5,
 ): Promise<HandledCommand<Event, State>> {
   for (let attempt = 1; ; attempt += 1) {
-    const { state, version } = await loadAggregate(input.store, input.streamId, input.decider as AggregateDecider<unknown, Event, State>);
-    const events = input.decider.decide(input.command, state);
+    const trusted = attempt === 1 ? input.known : undefined;
+    const { state, version } = trusted ?? (await loadAggregate(input.store, input.streamId, input.decider as AggregateDecider<unknown, Event, State>));
+    let events: Event[];
+    try {
+      events = input.decider.decide(input.command, state);
+    } catch (error) {
+      // A refusal decided on a cached state is checked against the stream as stored.
+      if (trusted) continue;
+      throw error;
+    }
     if (events.length === 0) return { events, state, version };
     const inputs: EventInput[] = events.map((event, index) => ({
       id: deterministicId('event', input.streamId, input.commandId, index),
@@ -76,7 +89,9 @@ export async function handleCommand<Command, Event extends DomainEvent, State>(
     } catch (error) {
       // The same command id already produced different events: it was handled before (a retry
       // after a crash that happened after the append). Deciding it again must not write twice.
-      if (error instanceof DuplicateEventIdError) return { events: [], state, version };
+      // A caller's cached state may be what is stale: decide once more on the stream as stored.
+      if (error instanceof DuplicateEventIdError && !trusted) return { events: [], state, version };
+      if (trusted && (error instanceof DuplicateEventIdError || error instanceof WrongExpectedVersionError)) continue;
       if (!(error instanceof WrongExpectedVersionError) || attempt >= attempts) throw error;
     }
   }

@@ -3,3 +3,4 @@ export * from './runtime-config';
 export * from './market-clock';
 export * from './instruments';
 export * from './parse-input';
+export * from './market-data-subscription';

@@ -62,7 +62,6 @@ export function textArrayLiteral(values: readonly string[], { jsonText = false }
   if (!jsonText) {
     for (const value of values) {
       // Control characters and surrogates are the only ones JSON writes differently.
-      // eslint-disable-next-line no-control-regex
       if (/[\u0000-\u001f\ud800-\udfff]/.test(value)) return `{${values.map(quoteSlowly).join(',')}}`;
     }
   }

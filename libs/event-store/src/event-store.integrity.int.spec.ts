@@ -4,10 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import type { RecordedEvent } from '@tollgate/contracts';
- 
-import { waitFor } from '@tollgate/testing';
+import { type BackendFixture, BACKENDS, note, openBackend, waitFor } from './contract.fixtures';
 import { checkpointSignerFromPem } from './checkpoints';
-import { BACKENDS, note, openBackend, type BackendFixture } from './contract.fixtures';
 import { GlobalLogGapError, ImportRefusedError } from './errors';
 import { SCHEMA } from './sql/schema';
 import type { SqlEventStore } from './sql-event-store';

@@ -1,7 +1,5 @@
 import type { RecordedEvent } from '@tollgate/contracts';
- 
-import { waitFor } from '@tollgate/testing';
-import { BACKENDS, note, openBackend, streamOf, type BackendFixture } from './contract.fixtures';
+import { type BackendFixture, BACKENDS, note, openBackend, streamOf, waitFor } from './contract.fixtures';
 import type { SqlSession } from './sql/executor';
 import { SCHEMA } from './sql/schema';
 import type { SqlEventStore } from './sql-event-store';

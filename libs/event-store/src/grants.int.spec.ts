@@ -1,8 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
-// eslint-disable-next-line @nx/enforce-module-boundaries
-import { createTestDatabase, type TestDatabase } from '@tollgate/testing';
-import { contractRegistry, note } from './contract.fixtures';
+import { contractRegistry, createTestDatabase, note, type TestDatabase } from './contract.fixtures';
 import { createEventStore } from './create-event-store';
 import { serviceRoleGrants } from './sql/grants';
 import { SCHEMA } from './sql/schema';

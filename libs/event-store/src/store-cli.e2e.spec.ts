@@ -4,8 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
- 
-import { createTestDatabase, type TestDatabase } from '@tollgate/testing';
+import { createTestDatabase, type TestDatabase } from './contract.fixtures';
 
 const run = promisify(execFile);
 // Each CLI call starts a Node process and opens the store.

@@ -82,7 +82,7 @@ function describe(proposal: ProposalView): string {
 
 export function renderProposals(proposals: readonly ProposalView[], status: string): string {
   if (proposals.length === 0) return status === 'pending' ? 'no proposals are waiting for a decision' : `no ${status === 'all' ? '' : `${status} `}proposals`;
-  const header = ['ID', 'STATUS', 'STRATEGY', 'SYMBOL', 'SIDE', 'QTY', 'ENTRY', 'STOP', 'TARGET', 'CREATED', 'EXPIRES', 'DECIDED BY'];
+  const header = ['ID', 'STATUS', 'STRATEGY', 'SYMBOL', 'SIDE', 'QTY', 'ENTRY', 'STOP', 'TARGET', 'CREATED', 'EXPIRES', 'DECIDED BY', 'OUTCOME'];
   const rows = proposals.map((proposal) => [
     proposal.proposalId,
     proposal.status,
@@ -96,11 +96,19 @@ export function renderProposals(proposals: readonly ProposalView[], status: stri
     proposal.createdAt,
     proposal.expiresAt,
     proposal.decidedBy ?? '-',
+    outcomeOf(proposal),
   ]);
   const widths = header.map((_, column) => Math.max(header[column]!.length, ...rows.map((row) => row[column]!.length)));
   const line = (cells: string[]) => cells.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd();
   const rationale = proposals.length === 1 ? `\nrationale: ${Object.entries(proposals[0]!.rationale).map(([name, value]) => `${name}=${value}`).join(' ')}` : '';
   return [line(header), ...rows.map(line)].join('\n') + rationale;
+}
+
+/** What became of a decided proposal: its order and position, or why it was turned down. */
+function outcomeOf(proposal: ProposalView): string {
+  if (proposal.position) return proposal.position.closed ? `closed (entry ${proposal.position.averageEntryPrice})` : `open ${proposal.position.quantity} @ ${proposal.position.averageEntryPrice}, exit ${proposal.position.exit}`;
+  if (proposal.order) return proposal.order.endedBecause ? `order ${proposal.order.endedBecause}` : `order ${proposal.order.progress}`;
+  return proposal.reason ?? '-';
 }
 
 function renderApproval(answer: ApproveProposalResponse): string {

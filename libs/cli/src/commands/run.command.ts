@@ -110,7 +110,7 @@ export function register(program: Command): void {
 function configFrom(options: RunOptions): RuntimeConfigInput {
   const config: RuntimeConfigInput = {};
   if (options.mode !== undefined) {
-    const mode = options.mode.toUpperCase();
+    const mode = options.mode.toUpperCase().replace(/-/g, '_');
     if (!['SIMULATED', 'SANDBOX_PAPER', 'LIVE'].includes(mode)) throw new CommandFailure(`--mode ${options.mode} must be SIMULATED, SANDBOX_PAPER or LIVE`);
     config.mode = mode as RuntimeConfigInput['mode'];
   }

@@ -1,9 +1,7 @@
 import 'reflect-metadata';
 import { Column, Entity, PrimaryColumn, type DataSource, type EntityManager } from 'typeorm';
 import type { RecordedEvent } from '@tollgate/contracts';
- 
-import { waitFor } from '@tollgate/testing';
-import { BACKENDS, fill, note, openBackend, streamOf, type BackendFixture } from '../contract.fixtures';
+import { type BackendFixture, BACKENDS, fill, note, openBackend, streamOf, waitFor } from '../contract.fixtures';
 import type { SqlEventStore } from '../sql-event-store';
 import { ProjectionRunner, type Projection } from './projection-runner';
 import { createReadModelDataSource } from './read-model-data-source';
