@@ -165,6 +165,30 @@ describe('the trading core in one process', () => {
     expect(placed.reasons?.[0]).toMatch(/ZZZZ is not traded here/);
   }, 60_000);
 
+  it('pegs a limit order to the mid, chases it a bounded number of times, then crosses and fills', async () => {
+    running = await boot();
+    const { bus, store } = running;
+    await waitFor(async () => (await bus.request<{ published: { quotes: number } }>(commandSubjects.marketData.status, {})).published.quotes > 8, { what: 'quotes to flow' });
+    const placed = await bus.request<PlaceOrderResponse>(
+      commandSubjects.execution.placeOrder,
+      manualOrder({ symbol: 'SPY', side: 'buy', type: 'limit', quantity: '5', timeInForce: 'gtc', peg: { maxReprices: 2 } }),
+      { timeoutMs: 10_000 },
+    );
+    expect(placed.status).toBe('Accepted');
+    await waitFor(async () => (await bus.request<OrderView>(commandSubjects.execution.getOrder, { orderId: placed.orderId })).status === 'Filled', {
+      timeoutMs: 30_000,
+      what: 'the chased order to fill',
+    });
+    const types = (await eventsOfStream(store, `order-${placed.orderId}`)).map((event) => event.type);
+    const count = (type: string) => types.filter((each) => each === type).length;
+    // At most the two reprices and the cross; each one answered (a replace can lose the race with a fill).
+    expect(count('OrderReplaceRequested')).toBeLessThanOrEqual(3);
+    expect(count('OrderReplaced') + count('OrderReplaceRejected')).toBe(count('OrderReplaceRequested'));
+    const quality = await bus.request<{ reprices?: number; arrivalMid?: string }>(commandSubjects.execution.fillQuality, { orderId: placed.orderId });
+    expect(quality.reprices).toBe(count('OrderReplaceRequested'));
+    expect(quality.arrivalMid).toBeDefined();
+  }, 60_000);
+
   it('cancels a resting limit order at the venue', async () => {
     running = await boot();
     const { bus } = running;

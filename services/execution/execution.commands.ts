@@ -11,6 +11,21 @@ export const executionSubjects = commandSubjects.execution;
 /** `user:<name>`, `auto` or `system:<service>`. */
 const actor = z.string().regex(/^(user:[^\s]+|auto|system:[a-z0-9-]+)$/, 'must be "user:<name>", "auto" or "system:<service>"');
 
+/**
+ * Peg to mid with a bounded chase (libs/domain/src/fill-quality/chase.ts): a limit order starts at the
+ * mid, rounded to the tick on the passive side, follows the mid at most `maxReprices` times (no more
+ * often than `minRepriceIntervalMs` of market time), then crosses to the far touch — also once it has
+ * worked `maxWorkingMs` without filling.
+ */
+export const pegPolicy = z
+  .object({
+    maxReprices: z.number().int().min(0).max(50),
+    minRepriceIntervalMs: z.number().int().min(0).default(0),
+    maxWorkingMs: z.number().int().positive().optional(),
+  })
+  .strict();
+export type PegPolicy = z.output<typeof pegPolicy>;
+
 export const placeOrderRequest = z
   .object({
     /** The proposal, manual order, exit or emergency this order carries out; the order and client order ids derive from it. */
@@ -32,9 +47,16 @@ export const placeOrderRequest = z
     /** Approved by auto-mode rather than by a person. */
     autoApproved: z.boolean().default(false),
     overrideId: z.string().min(1).optional(),
+    /** Limit orders only, without a limit price: the peg sets it. */
+    peg: pegPolicy.optional(),
     actor,
   })
-  .strict();
+  .strict()
+  .superRefine((order, context) => {
+    if (!order.peg) return;
+    if (order.type !== 'limit') context.addIssue({ code: 'custom', path: ['peg'], message: `is for limit orders, not ${order.type}` });
+    if (order.limitPrice !== undefined) context.addIssue({ code: 'custom', path: ['limitPrice'], message: 'must be left out of a pegged order: the peg sets it' });
+  });
 export type PlaceOrderRequest = z.output<typeof placeOrderRequest>;
 export type PlaceOrderInput = z.input<typeof placeOrderRequest>;
 

@@ -20,12 +20,24 @@ import {
   type RiskCheckRequest,
   type RiskCheckResponse,
 } from '@tollgate/contracts';
-import { dailyFillQualityReports, orderFillQualityReport, type DailyFillQualityReport, type OrderFillQualityReport } from '@tollgate/domain/fill-quality';
+import {
+  dailyFillQualityReports,
+  initialPeg,
+  nextChaseStep,
+  orderFillQualityReport,
+  type ChasePolicy,
+  type ChaseState,
+  type DailyFillQualityReport,
+  type OrderFillQualityReport,
+} from '@tollgate/domain/fill-quality';
 import { InstrumentCatalog, type Instrument } from '@tollgate/domain/instrument';
 import {
   clientOrderIdFor,
   foldOrderEvents,
+  isAtVenue,
   orderDecider,
+  replacementClientOrderIdFor,
+  tradeDirection,
   orderIdFor,
   orderStreamId,
   terminalStatuses,
@@ -38,7 +50,7 @@ import { dec, decString, DomainError, newId } from '@tollgate/kernel';
 import type { Bus } from '@tollgate/messaging';
 import { InjectBus, InjectEventStore, InjectLogger } from '@tollgate/nest';
 import { traceMetadata, type Logger } from '@tollgate/telemetry';
-import type { CancelOrderRequest, CancelOrderResponse, ExecutionStatus, OrderView, PlaceOrderRequest, PlaceOrderResponse } from './execution.commands';
+import type { CancelOrderRequest, CancelOrderResponse, ExecutionStatus, OrderView, PegPolicy, PlaceOrderRequest, PlaceOrderResponse } from './execution.commands';
 import { KeyedMutex } from './keyed-mutex';
 import { OrderIndex, orderView } from './order-index';
 
@@ -69,6 +81,15 @@ const ACTOR = 'system:execution';
 /** Statuses whose orders the venue holds (or may hold) and that a restart must look up. */
 const AT_VENUE = ['Accepted', 'PartiallyFilled', 'PendingCancel', 'PendingReplace'] as const;
 
+/** A pegged order being chased (in memory: after a restart it keeps its last limit and is no longer chased). */
+interface Chase {
+  symbol: string;
+  policy: ChasePolicy;
+  state: ChaseState;
+  facts: RiskFacts;
+  busy: boolean;
+}
+
 interface RiskFacts {
   strategy: string | null;
   autoApproved: boolean;
@@ -93,6 +114,7 @@ export class ExecutionHandlers implements OnApplicationBootstrap, BeforeApplicat
   /** The mid when each order was sent, for fill quality (in memory: lost on restart, then fills are unmeasured). */
   private readonly arrivalMids = new Map<string, string>();
   private readonly resends = new Map<string, number>();
+  private readonly chases = new Map<string, Chase>();
   /**
    * Each order's state and stream version after the last command this process applied: execution is the
    * only writer of order streams, so the order path decides without reading the stream back (a conflict
@@ -164,6 +186,8 @@ export class ExecutionHandlers implements OnApplicationBootstrap, BeforeApplicat
     };
     return this.locks.run(orderId, async () => {
       const instrument = this.catalog.find(request.symbol);
+      const peg = request.peg ? this.pegOf(request.peg, request.symbol, tradeDirection(request.side), instrument?.tickSize ?? '0.01') : undefined;
+      const limitPrice = peg ? decString(peg.limitPrice) : request.limitPrice;
       const command: OrderCommand = {
         type: 'InitializeOrder',
         data: {
@@ -176,7 +200,7 @@ export class ExecutionHandlers implements OnApplicationBootstrap, BeforeApplicat
           type: request.type,
           timeInForce: request.timeInForce,
           quantity: request.quantity,
-          ...(request.limitPrice ? { limitPrice: request.limitPrice } : {}),
+          ...(limitPrice ? { limitPrice } : {}),
           ...(request.stopPrice ? { stopPrice: request.stopPrice } : {}),
           ...(instrument ? { instrument } : {}),
         },
@@ -185,8 +209,32 @@ export class ExecutionHandlers implements OnApplicationBootstrap, BeforeApplicat
       const { state } = await this.apply(orderId, command, 'initialize', { actor: request.actor, correlationId: request.intentId });
       // A repeated request for the same intent answers with what happened to it.
       if (state.status !== 'Initialized') return this.answer(orderId, state);
-      return this.answer(orderId, await this.carryOut(orderId, state, facts));
+      const outcome = await this.carryOut(orderId, state, facts);
+      if (peg && isAtVenue(outcome) && !terminalStatuses.includes(outcome.status)) {
+        const now = this.clock.now();
+        this.chases.set(orderId, {
+          symbol: request.symbol,
+          policy: peg.policy,
+          state: { side: tradeDirection(request.side), limitPrice: peg.limitPrice, reprices: 0, startedAt: now, lastChangeAt: now },
+          facts,
+          busy: false,
+        });
+      }
+      return this.answer(orderId, outcome);
     });
+  }
+
+  /** The limit a pegged order starts at: the mid of the last quote, on the passive side of the tick. */
+  private pegOf(peg: PegPolicy, symbol: string, side: 'buy' | 'sell', tickSize: string): { policy: ChasePolicy; limitPrice: ReturnType<typeof dec> } {
+    const quote = this.lastQuotes.get(symbol);
+    if (!quote) throw new DomainError('NO_QUOTE_TO_PEG', `a pegged order for ${symbol} needs a quote, and none has arrived yet`);
+    const policy: ChasePolicy = {
+      maxReprices: peg.maxReprices,
+      minRepriceIntervalMs: peg.minRepriceIntervalMs,
+      tickSize,
+      ...(peg.maxWorkingMs !== undefined ? { maxWorkingMs: peg.maxWorkingMs } : {}),
+    };
+    return { policy, limitPrice: initialPeg(policy, side, { bid: dec(quote.bid), ask: dec(quote.ask) }) };
   }
 
   /** Never blocked by risk, readiness or trading state: a cancel only ever reduces what is at the venue. */
@@ -221,7 +269,8 @@ export class ExecutionHandlers implements OnApplicationBootstrap, BeforeApplicat
 
   orderFillQuality(orderId: string): OrderFillQualityReport | null {
     const fills = this.index.fillsOfOrder(orderId);
-    return fills.length === 0 ? null : orderFillQualityReport(fills);
+    const state = this.index.state(orderId);
+    return fills.length === 0 ? null : orderFillQualityReport(fills, state && isAtVenue(state) ? { reprices: state.replaceCount } : {});
   }
 
   dayFillQuality(day: string): DailyFillQualityReport | null {
@@ -245,6 +294,10 @@ export class ExecutionHandlers implements OnApplicationBootstrap, BeforeApplicat
   onQuote(quote: QuoteMessage): void {
     this.clock.observe(quote.timestamp);
     this.lastQuotes.set(quote.symbol, { bid: quote.bid, ask: quote.ask });
+    if (this.chases.size === 0) return;
+    for (const [orderId, chase] of this.chases) {
+      if (chase.symbol === quote.symbol && !chase.busy) void this.track(this.chaseStep(orderId, chase));
+    }
   }
 
   private midOf(symbol: string): string | undefined {
@@ -291,7 +344,13 @@ export class ExecutionHandlers implements OnApplicationBootstrap, BeforeApplicat
     ).state;
   }
 
-  private async checkRisk(orderId: string, state: InitializedOrderState, facts: RiskFacts): Promise<RiskCheckResponse> {
+  /** `replace`: a working order's new limit, checked as the order it would become. */
+  private async checkRisk(
+    orderId: string,
+    state: InitializedOrderState,
+    facts: RiskFacts,
+    replace?: { newClientOrderId: string; limitPrice: string },
+  ): Promise<RiskCheckResponse> {
     if (this.options.riskService === 'absent') {
       this.logger.warn({ orderId, symbol: state.terms.symbol }, `order ${orderId} goes out WITHOUT a risk check: the risk service is absent (SIMULATED only)`);
       return { allowed: true };
@@ -300,18 +359,19 @@ export class ExecutionHandlers implements OnApplicationBootstrap, BeforeApplicat
     const referenceMid = this.midOf(terms.symbol);
     const request: RiskCheckRequest = {
       order: {
-        action: 'submit',
+        action: replace ? 'replace' : 'submit',
         accountId: this.options.accountId,
         strategy: facts.strategy,
         intentId: terms.intentId,
         ...(facts.intentQuantity ? { intentQuantity: facts.intentQuantity } : {}),
-        clientOrderId: state.clientOrderId,
+        clientOrderId: replace ? replace.newClientOrderId : state.clientOrderId,
+        ...(replace ? { replacesClientOrderId: state.clientOrderId } : {}),
         symbol: terms.symbol,
         side: terms.side,
         type: terms.type,
         timeInForce: terms.timeInForce,
         quantity: decString(terms.quantity),
-        ...(terms.limitPrice ? { limitPrice: decString(terms.limitPrice) } : {}),
+        ...(replace ? { limitPrice: replace.limitPrice } : terms.limitPrice ? { limitPrice: decString(terms.limitPrice) } : {}),
         ...(terms.stopPrice ? { stopPrice: decString(terms.stopPrice) } : {}),
         origin: originOfIntent[terms.intentKind as IntentKind] ?? 'manual',
         autoApproved: facts.autoApproved,
@@ -345,6 +405,77 @@ export class ExecutionHandlers implements OnApplicationBootstrap, BeforeApplicat
       void this.track(this.lookUpUntilAnswered(orderId));
     }
     return this.load(orderId);
+  }
+
+  // ---- peg and chase -------------------------------------------------------------------------
+
+  /** One look at the book for a pegged order: hold, reprice to the new mid, or cross to the far touch. */
+  private async chaseStep(orderId: string, chase: Chase): Promise<void> {
+    chase.busy = true;
+    try {
+      await this.locks.run(orderId, async () => {
+        const state = this.aggregates.get(orderId)?.state ?? (await this.load(orderId));
+        if (state.status === 'NotInitialized' || terminalStatuses.includes(state.status)) {
+          this.chases.delete(orderId);
+          return;
+        }
+        // A replace or cancel in flight is waited out.
+        if (state.status !== 'Accepted' && state.status !== 'PartiallyFilled') return;
+        const quote = this.lastQuotes.get(chase.symbol);
+        if (!quote) return;
+        const now = this.clock.now();
+        const decision = nextChaseStep(chase.policy, chase.state, { bid: dec(quote.bid), ask: dec(quote.ask) }, now);
+        if (decision.action === 'hold') return;
+        const limitPrice = decString(decision.limitPrice);
+        const newClientOrderId = replacementClientOrderIdFor(orderId, state.replaceCount + 1);
+        const verdict = await this.checkRisk(orderId, state, chase.facts, { newClientOrderId, limitPrice });
+        if (!verdict.allowed) {
+          this.logger.warn({ orderId, reasons: verdict.reasons }, `order ${orderId}: the chase stopped, risk refused the reprice to ${limitPrice}: ${verdict.reasons.join('; ')}`);
+          this.chases.delete(orderId);
+          return;
+        }
+        const replaced = await this.sendReplace(orderId, { type: 'RequestReplace', data: { limitPrice }, metadata: { now } });
+        if (replaced !== 'replaced') {
+          this.chases.delete(orderId);
+          return;
+        }
+        chase.state = { ...chase.state, limitPrice: decision.limitPrice, lastChangeAt: now, reprices: decision.action === 'reprice' ? decision.repricesAfter : chase.state.reprices };
+        // After crossing to the far touch there is nothing left to chase.
+        if (decision.action === 'cross') this.chases.delete(orderId);
+      });
+    } catch (error) {
+      this.logger.error({ err: error, orderId }, `order ${orderId}: the chase failed and stopped`);
+      this.chases.delete(orderId);
+    } finally {
+      chase.busy = false;
+    }
+  }
+
+  /** Records the replace request, asks the broker, and applies its answer. Runs under the order's lock. */
+  private async sendReplace(orderId: string, command: OrderCommand): Promise<'replaced' | 'refused' | 'unknown'> {
+    const requested = await this.apply(orderId, command, newId());
+    const state = requested.state;
+    if (state.status !== 'PendingReplace') return 'refused';
+    const pending = state.pendingReplacement;
+    this.index.register(pending.newClientOrderId, orderId);
+    try {
+      const answer = await this.broker.replace(state.clientOrderId, {
+        newClientOrderId: pending.newClientOrderId,
+        ...(pending.limitPrice ? { limitPrice: decString(pending.limitPrice) } : {}),
+        ...(pending.stopPrice ? { stopPrice: decString(pending.stopPrice) } : {}),
+        quantity: decString(pending.quantity),
+      });
+      await this.apply(orderId, { type: 'ReplaceOrder', data: { brokerOrderId: answer.brokerOrderId }, metadata: { now: this.clock.now() } }, `replace:${pending.newClientOrderId}`);
+      return 'replaced';
+    } catch (error) {
+      if (error instanceof BrokerRejectedError) {
+        await this.apply(orderId, { type: 'RejectReplace', data: { reason: error.reason }, metadata: { now: this.clock.now() } }, newId());
+        return 'refused';
+      }
+      this.logger.warn({ orderId, err: error }, `order ${orderId}: the replace's outcome is unknown; asking the broker`);
+      void this.track(this.lookUpUntilAnswered(orderId));
+      return 'unknown';
+    }
   }
 
   // ---- Unknown and recovery -------------------------------------------------------------------
@@ -393,6 +524,19 @@ export class ExecutionHandlers implements OnApplicationBootstrap, BeforeApplicat
           this.logger.error({ orderId, clientOrderId: state.status === 'NotInitialized' ? undefined : state.clientOrderId }, `order ${orderId} is ${state.status} here but the broker has no such order`);
         }
         return;
+      }
+      const pending = 'pendingReplacement' in state ? state.pendingReplacement : undefined;
+      if (pending && state.status === 'PendingReplace') {
+        // The old order tells whether the replace happened: replaced (look up the new one), or still the old terms.
+        if (answer.status === 'replaced') {
+          const replacement = await this.broker.getOrder(pending.newClientOrderId);
+          if (replacement) await this.apply(orderId, { type: 'ReplaceOrder', data: { brokerOrderId: replacement.brokerOrderId }, metadata: now() }, `replace:${pending.newClientOrderId}`);
+          return;
+        }
+        if (['new', 'accepted', 'partially_filled'].includes(answer.status)) {
+          await this.apply(orderId, { type: 'RejectReplace', data: { reason: 'the replace never reached the venue (lookup)' }, metadata: now() }, newId());
+          return;
+        }
       }
       if (answer.status === 'canceled') await this.apply(orderId, { type: 'CancelOrder', data: { via: 'lookup' }, metadata: now() }, `lookup-cancel:${answer.brokerOrderId}`);
       else if (answer.status === 'expired') await this.apply(orderId, { type: 'ExpireOrder', data: { via: 'lookup' }, metadata: now() }, `lookup-expire:${answer.brokerOrderId}`);
@@ -501,10 +645,15 @@ export class ExecutionHandlers implements OnApplicationBootstrap, BeforeApplicat
         case 'expired':
           await this.applyQuietly(orderId, { type: 'ExpireOrder', data: { via: 'venue' }, metadata: now }, `expire:${update.order.clientOrderId}`);
           return;
-        case 'replaced':
+        case 'replaced': {
           this.index.register(update.replacedBy.clientOrderId, orderId);
+          // The replace's own answer may have applied it already.
+          const state = this.aggregates.get(orderId)?.state ?? (await this.load(orderId));
+          const pending = 'pendingReplacement' in state ? state.pendingReplacement : undefined;
+          if (pending?.newClientOrderId !== update.replacedBy.clientOrderId) return;
           await this.applyQuietly(orderId, { type: 'ReplaceOrder', data: { brokerOrderId: update.replacedBy.brokerOrderId }, metadata: now }, `replace:${update.replacedBy.clientOrderId}`);
           return;
+        }
       }
     });
   }

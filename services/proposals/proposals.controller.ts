@@ -1,7 +1,9 @@
-import { Controller } from '@nestjs/common';
-import { EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
-import { parseInput } from '@tollgate/application';
-import { barMessage, quoteMessage, subjects } from '@tollgate/contracts';
+import { Controller, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { MessagePattern, Payload } from '@nestjs/microservices';
+import { parseInput, subscribeMarketData } from '@tollgate/application';
+import type { Bus, BusSubscription } from '@tollgate/messaging';
+import { InjectBus, InjectLogger } from '@tollgate/nest';
+import type { Logger } from '@tollgate/telemetry';
 import {
   decideProposalRequest,
   listProposalsRequest,
@@ -14,7 +16,7 @@ import {
 } from './proposals.commands';
 import { ProposalsHandlers } from './proposals.handlers';
 
-/** The proposals service on the bus: a person's list, approve and reject; the market data strategies and exit rules run on. */
+/** The proposals service on the bus: a person's list, approve and reject, and the positions it manages. */
 @Controller()
 export class ProposalsController {
   constructor(private readonly proposals: ProposalsHandlers) {}
@@ -38,14 +40,32 @@ export class ProposalsController {
   positions(@Payload() body: unknown): PositionsResponse {
     return this.proposals.positions(parseInput(positionsRequest, body ?? {}, 'positions request').symbol);
   }
+}
 
-  @EventPattern(subjects.allQuotes)
-  onQuote(@Payload() body: unknown): Promise<void> {
-    return this.proposals.onQuote(parseInput(quoteMessage, body, 'quote'));
+/**
+ * The market data strategies and exit rules run on, by a direct subscription once the book has caught up
+ * (see subscribeMarketData). Each event is queued in the handlers, which log what fails and go on.
+ */
+@Injectable()
+export class ProposalsMarketData implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private subscriptions: BusSubscription[] = [];
+
+  constructor(
+    private readonly proposals: ProposalsHandlers,
+    @InjectBus() private readonly bus: Bus,
+    @InjectLogger() private readonly logger: Logger,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const failed = (what: string) => (error: unknown) => this.logger.error({ err: error }, `the proposals service failed on a ${what}`);
+    this.subscriptions = await subscribeMarketData(
+      this.bus,
+      { onQuote: (quote) => void this.proposals.onQuote(quote).catch(failed('quote')), onBar: (bar) => void this.proposals.onBar(bar).catch(failed('bar')) },
+      this.logger,
+    );
   }
 
-  @EventPattern(subjects.allBars)
-  onBar(@Payload() body: unknown): Promise<void> {
-    return this.proposals.onBar(parseInput(barMessage, body, 'bar'));
+  async beforeApplicationShutdown(): Promise<void> {
+    await Promise.all(this.subscriptions.splice(0).map((subscription) => subscription.close()));
   }
 }

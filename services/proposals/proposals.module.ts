@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { instrumentsFor, type RuntimeConfig } from '@tollgate/application';
 import { defaultProposalsConfig, loadProposalsConfig } from './proposals.config';
-import { ProposalsController } from './proposals.controller';
+import { ProposalsController, ProposalsMarketData } from './proposals.controller';
 import { PROPOSALS_OPTIONS, ProposalsHandlers, type ProposalsOptions } from './proposals.handlers';
 
 export interface ProposalsModuleOptions extends Partial<ProposalsOptions> {
@@ -29,7 +29,7 @@ export class ProposalsModule {
     return {
       module: ProposalsModule,
       controllers: [ProposalsController],
-      providers: [{ provide: PROPOSALS_OPTIONS, useValue: options }, ProposalsHandlers],
+      providers: [{ provide: PROPOSALS_OPTIONS, useValue: options }, ProposalsHandlers, ProposalsMarketData],
       exports: [ProposalsHandlers],
     };
   }

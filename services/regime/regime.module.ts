@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { RuntimeConfig } from '@tollgate/application';
-import { RegimeController } from './regime.controller';
+import { RegimeController, RegimeMarketData } from './regime.controller';
 import { DEFAULT_REGIME_OPTIONS, REGIME_OPTIONS, RegimeHandlers, type RegimeOptions } from './regime.handlers';
 
 /** The regime service: online structural-break detection per symbol (docs/structural-breaks.md). */
@@ -11,7 +11,7 @@ export class RegimeModule {
     return {
       module: RegimeModule,
       controllers: [RegimeController],
-      providers: [{ provide: REGIME_OPTIONS, useValue: options }, RegimeHandlers],
+      providers: [{ provide: REGIME_OPTIONS, useValue: options }, RegimeHandlers, RegimeMarketData],
       exports: [RegimeHandlers],
     };
   }

@@ -2,7 +2,6 @@ import { commandSubjects, type AlertRaisedData, type CircuitBreakerTrippedData, 
 import { dec } from '@tollgate/kernel';
 import { drillPeople, millis, type DrillContext } from './drill';
 import { applyDrillLimits, drillLimits } from './drill-limits';
-import { letQuotesArrive } from './kill-switch.drill';
 
 const MAX_LOSS = '500';
 
@@ -19,7 +18,7 @@ export async function breakerDrill(context: DrillContext): Promise<void> {
   await applyDrillLimits(context, drillLimits(system.accountId, (_limits, account) => (account.breakers = { dailyLoss: { maxLoss: MAX_LOSS, action: 'HALTED' } })), 'breaker drill');
   market.quote('SPY', '99.99', '100.01');
   market.start();
-  await letQuotesArrive();
+  await context.quotesSeen(['SPY']);
 
   const entry = await context.place({ symbol: 'SPY', side: 'buy', quantity: '100', limitPrice: '100.20', strategy: 'breaker-drill' });
   const held = await context.until(async () => ((await context.exchangePositions()).find((position) => position.symbol === 'SPY' && dec(position.quantity).equals(100)) ? true : null));
@@ -62,7 +61,7 @@ export async function breakerDrill(context: DrillContext): Promise<void> {
   context.check('a reset while the loss is still past the bound trips again', retripped === true, retripped ? 'tripped again' : 'stayed reset');
 
   market.quote('SPY', '99.99', '100.01');
-  await letQuotesArrive();
+  await context.quotesSeen(['SPY'], market.now().getTime());
   await context.request(commandSubjects.breakers.reset, { breaker: 'daily_loss', scope, reason: 'drill: price recovered', actor: drillPeople.riskOfficer, role: 'risk' });
   const active = await context.until(async () => {
     const events = (await context.system.store.readStream(`tradingstate-${scope}`)).filter((event) => event.type === 'TradingStateChanged');

@@ -185,7 +185,7 @@ class DrillProcess {
   async stop(): Promise<void> {
     if (!this.running) return;
     this.child!.kill('SIGTERM');
-    if (!(await this.exited(10_000))) await this.kill();
+    if (!(await this.exited(5_000))) await this.kill();
   }
 
   close(): void {

@@ -145,6 +145,18 @@ export class DrillContext {
     return this.request<BrokerPosition[]>(commandSubjects.simulatedExchange.positions, {});
   }
 
+  /**
+   * Waits until the risk service holds a reference price for each symbol, at least as new as market time
+   * `since` (quotes are fire-and-forget market data; the first ones must arrive before an order is judged).
+   */
+  async quotesSeen(symbols: readonly string[], since = 0): Promise<void> {
+    const seen = await this.until(async () => {
+      const state = await this.request<{ referencePrices: Array<{ symbol: string; at: string }> }>(commandSubjects.risk.state, {});
+      return symbols.every((symbol) => state.referencePrices.some((reference) => reference.symbol === symbol && Date.parse(reference.at) >= since));
+    });
+    if (!seen) throw new DrillAbort(`the risk service saw no quote for ${symbols.join(', ')} within ${this.options.stepTimeoutMs} ms`);
+  }
+
   /** Every event in the scratch store (it holds only this drill's run). */
   events(): Promise<RecordedEvent[]> {
     return this.system.store.readAll();

@@ -10,7 +10,6 @@ import { dec } from '@tollgate/kernel';
 import { deniedReasons } from './breaker.drill';
 import { drillPeople, type DrillContext } from './drill';
 import { applyDrillLimits, drillLimits } from './drill-limits';
-import { letQuotesArrive } from './kill-switch.drill';
 
 type EmergencyExitData = PositionExitEventOf<'EmergencyExit'>['data'];
 
@@ -26,7 +25,7 @@ export async function emergencyStopDrill(context: DrillContext): Promise<void> {
   market.quote('SPY', '99.99', '100.01');
   market.quote('QQQ', '199.98', '200.02');
   market.start();
-  await letQuotesArrive();
+  await context.quotesSeen(['SPY', 'QQQ']);
 
   await context.place({ symbol: 'SPY', side: 'buy', quantity: '100', limitPrice: '100.20', strategy: 'alpha' });
   await context.place({ symbol: 'QQQ', side: 'sell_short', quantity: '50', limitPrice: '199.80', strategy: 'beta' });

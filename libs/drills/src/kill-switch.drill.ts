@@ -25,7 +25,7 @@ export async function killSwitchDrill(context: DrillContext): Promise<void> {
   await applyDrillLimits(context, drillLimits(system.accountId), 'kill-switch drill');
   for (const symbol of SYMBOLS) market.quote(symbol, '99.99', '100.01');
   market.start();
-  await letQuotesArrive();
+  await context.quotesSeen(SYMBOLS);
 
   // 50 resting orders: buys 2 % and more below the market, so none fills.
   const resting: Resting[] = [];
@@ -143,8 +143,11 @@ async function kill(context: DrillContext, scope: string, inScope: Resting[], la
     (event: RecordedEvent) => event.type === 'SimulatedOrderCanceled' && wanted.has((event.data as { clientOrderId: string }).clientOrderId),
   );
   for (const event of exchangeCancels) latencies.push(Date.parse(event.recordedAt) - started);
-  const orderCancels = (await context.eventsOf(['OrderCanceled'])).filter((event) => inScope.some((order) => order.orderId === (event.data as { orderId: string }).orderId));
-  context.check(`kill ${scope}: each cancel is recorded on its order (OrderCanceled)`, orderCancels.length === wanted.size, `${orderCancels.length} of ${wanted.size} orders recorded OrderCanceled`);
+  // Execution records each cancel when the exchange's update reaches it, a moment after the exchange itself.
+  const inScopeIds = new Set(inScope.map((order) => order.orderId));
+  const countOrderCancels = async () => (await context.eventsOf(['OrderCanceled'])).filter((event) => inScopeIds.has((event.data as { orderId: string }).orderId)).length;
+  const recorded = (await context.until(async () => ((await countOrderCancels()) >= wanted.size ? wanted.size : null))) ?? (await countOrderCancels());
+  context.check(`kill ${scope}: each cancel is recorded on its order (OrderCanceled)`, recorded === wanted.size, `${recorded} of ${wanted.size} orders recorded OrderCanceled`);
   return { cancelled: exchangeCancels.length };
 }
 
@@ -160,9 +163,4 @@ async function deniedWith(context: DrillContext, answers: PlaceAnswer[], code: s
     return events.length === ids.size ? events : null;
   }, 5_000);
   return (denied ?? []).filter((event) => (event.data as { reasons: string[] }).reasons.some((reason) => reason.startsWith(`${code}:`))).length;
-}
-
-/** Quotes are fire-and-forget market data; a couple of pump beats lets every service see the first ones. */
-export function letQuotesArrive(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 100));
 }

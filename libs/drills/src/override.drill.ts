@@ -2,7 +2,6 @@ import { commandSubjects, type OverrideUsedData } from '@tollgate/contracts';
 import { deniedReasons } from './breaker.drill';
 import { drillPeople, type DrillContext } from './drill';
 import { applyDrillLimits, drillLimits } from './drill-limits';
-import { letQuotesArrive } from './kill-switch.drill';
 
 interface OverrideAnswer {
   overrideId: string;
@@ -29,7 +28,7 @@ export async function overrideDrill(context: DrillContext): Promise<void> {
   );
   market.quote('SPY', '99.99', '100.01');
   market.start();
-  await letQuotesArrive();
+  await context.quotesSeen(['SPY']);
 
   const plain = await context.place({ symbol: 'SPY', side: 'buy', quantity: '150', limitPrice: '98.00' });
   const plainReasons = await deniedReasons(context, plain.orderId);
@@ -83,7 +82,7 @@ export async function overrideDrill(context: DrillContext): Promise<void> {
   });
   await context.request(commandSubjects.risk.overrideApprove, { overrideId: expiring.overrideId, actor: drillPeople.riskOfficer, role: 'risk' });
   market.advance(120_000);
-  await letQuotesArrive();
+  await context.quotesSeen(['SPY'], market.now().getTime());
   const late = await context.place({ intentId: shortLived, symbol: 'SPY', side: 'buy', quantity: '150', limitPrice: '97.97', overrideId: expiring.overrideId });
   const lateReasons = await deniedReasons(context, late.orderId);
   const expiredDenied = lateReasons.some((reason) => reason.startsWith('OVERRIDE_NOT_VALID:') && reason.includes('problem=expired'));

@@ -26,7 +26,9 @@ export async function runDrill(name: DrillName, system: DrillSystem, options: Dr
   try {
     await drills[name](context);
   } catch (error) {
-    if (!(error instanceof DrillAbort)) context.check('the drill ran to the end', false, error instanceof Error ? error.message : String(error));
+    // A failed required check is already recorded; anything else that stopped the drill fails it here.
+    const recorded = error instanceof DrillAbort && context.checks.at(-1)?.passed === false;
+    if (!recorded) context.check('the drill ran to the end', false, error instanceof Error ? error.message : String(error));
   } finally {
     context.market.stop();
   }

@@ -1,7 +1,6 @@
 import type { AlertRaisedData } from '@tollgate/contracts';
 import type { DrillContext } from './drill';
 import { applyDrillLimits, drillLimits } from './drill-limits';
-import { letQuotesArrive } from './kill-switch.drill';
 
 const PER_SECOND = 100;
 
@@ -23,10 +22,10 @@ export async function throttleDrill(context: DrillContext): Promise<void> {
   );
   market.quote('SPY', '99.99', '100.01');
   market.start();
-  await letQuotesArrive();
+  await context.quotesSeen(['SPY']);
   // One market second: every message below carries the same market time.
   market.pause();
-  await letQuotesArrive();
+  await context.quotesSeen(['SPY'], market.now().getTime());
 
   const answers = await Promise.all(
     Array.from({ length: PER_SECOND + 1 }, (_, index) => context.place({ symbol: 'SPY', side: 'buy', quantity: '1', limitPrice: (98 - index * 0.01).toFixed(2), strategy: 'throttle-drill' })),
@@ -68,7 +67,7 @@ export async function throttleDrill(context: DrillContext): Promise<void> {
   // The window passes: submits go through again.
   market.resume();
   market.advance(1_500);
-  await letQuotesArrive();
+  await context.quotesSeen(['SPY'], market.now().getTime());
   const later = await context.place({ symbol: 'SPY', side: 'buy', quantity: '1', limitPrice: '96.50', strategy: 'throttle-drill' });
   const accepts = await context.until(async () => (await context.eventsOf(['OrderAccepted', 'OrderDenied'])).find((event) => (event.data as { orderId: string }).orderId === later.orderId));
   context.check('after the second has passed, a submit is allowed again', accepts?.type === 'OrderAccepted', accepts ? `${accepts.type}` : 'no answer recorded');

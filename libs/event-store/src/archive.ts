@@ -5,7 +5,7 @@ import { canonicalJson, isUuid } from '@tollgate/kernel';
 import type { EventRegistry } from '@tollgate/contracts';
 import { ImportRefusedError, ImportTargetNotEmptyError } from './errors';
 import { canonicalEnvelope, globalHash, streamHash } from './hashing';
-import { POSITION_OF_EVENT } from './rows';
+import { isoFromPostgres, POSITION_OF_EVENT, utcText } from './rows';
 import { validateStreamId } from './prepare';
 import { transactionOn, type SqlExecutor, type SqlSession } from './sql/executor';
 import { GENESIS_HASH, SCHEMA } from './sql/schema';
@@ -58,7 +58,7 @@ function trailer(events: number, headPosition: number, headHash: string): string
 }
 
 const EXPORT_SQL = `SELECT ${POSITION_OF_EVENT}, e.event_id, e.stream_id, e.stream_version, e.event_type, e.schema_version, e.data, e.metadata,
-    ${SCHEMA}.utc_millis(e.occurred_at), ${SCHEMA}.utc_micros(e.recorded_at), e.stream_hash, g.log_hash
+    ${utcText('e.occurred_at')}, ${utcText('e.recorded_at')}, e.stream_hash, g.log_hash
   FROM ${SCHEMA}.global_log g
   JOIN ${SCHEMA}.events e ON e.stream_id = g.stream_id
     AND e.stream_version >= g.first_version + GREATEST(0, $1 - g.first_position + 1)
@@ -101,8 +101,8 @@ export async function exportArchive(executor: SqlExecutor, file: string, batchSi
               schemaVersion: Number(row[5]),
               data: row[6] as string,
               metadata: row[7] as string,
-              occurredAt: row[8] as string,
-              recordedAt: row[9] as string,
+              occurredAt: isoFromPostgres(row[8] as string, 3),
+              recordedAt: isoFromPostgres(row[9] as string, 6),
               streamHash: row[10] as string,
               logHash: row[11] as string,
             };

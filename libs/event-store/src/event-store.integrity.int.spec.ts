@@ -74,6 +74,11 @@ describe.each(BACKENDS)('event store contract on %s: verify catches tampering', 
     expect(result).toMatchObject({ ok: true, checked: TOTAL, headPosition: TOTAL, streams: STREAMS.length });
   });
 
+  it('recomputes hashes of events whose stream id and type need JSON escaping', async () => {
+    await store.append('quote-"a\\b"é😀', 'no-stream', [note('escaped'), note('twice')]);
+    expect(await store.verify()).toMatchObject({ ok: true, checked: TOTAL + 2 });
+  });
+
   it('also checks events committed but not yet sealed', async () => {
     const unsealed = await backend.open({ sealAfterAppend: false, sweepIntervalMs: 3_600_000 });
     await unsealed.append('ledger-a', ROUNDS, [note('not sealed yet')]);

@@ -7,7 +7,28 @@ import { SCHEMA } from './sql/schema';
  * that text, so nothing passes through a float).
  */
 export const EVENT_COLUMNS = `e.event_id, e.stream_id, e.stream_version, e.event_type, e.schema_version, e.data, e.metadata,
-  ${SCHEMA}.utc_millis(e.occurred_at) AS occurred_at, ${SCHEMA}.utc_micros(e.recorded_at) AS recorded_at`;
+  ${utcText('e.occurred_at')} AS occurred_at, ${utcText('e.recorded_at')} AS recorded_at`;
+
+/**
+ * A timestamptz as UTC text, the cheap way: PostgreSQL's own timestamp output (DateStyle ISO),
+ * several times cheaper than to_char, normalised by `isoFromPostgres` in the client.
+ */
+export function utcText(column: string): string {
+  return `(${column} AT TIME ZONE 'UTC')::text`;
+}
+
+/**
+ * `2026-01-02 14:30:00.12` (PostgreSQL, trailing zeros dropped) → `2026-01-02T14:30:00.120Z` with
+ * exactly `fractionDigits` digits: the form event_store.utc_millis / utc_micros write, and hashes use.
+ */
+export function isoFromPostgres(text: string, fractionDigits: 3 | 6): string {
+  if (text.length < 19 || text.charCodeAt(10) !== 32 || text.charCodeAt(4) !== 45) {
+    throw new Error(`unexpected timestamp text ${JSON.stringify(text)}: the session must use DateStyle ISO`);
+  }
+  const fraction = text.length > 20 ? text.slice(20) : '';
+  if (fraction.length > fractionDigits) throw new Error(`timestamp ${text} has more than ${fractionDigits} fractional digits`);
+  return `${text.slice(0, 10)}T${text.slice(11, 19)}.${fraction}${'000000'.slice(0, fractionDigits - fraction.length)}Z`;
+}
 
 /** An event's global position, from the append it belongs to (a global_log row `g`). */
 export const POSITION_OF_EVENT = 'g.first_position + (e.stream_version - g.first_version)';
@@ -35,8 +56,8 @@ export function decodeEventRow(row: readonly unknown[]): RecordedEvent {
     schemaVersion: Number(row[5]),
     data: JSON.parse(row[6] as string) as unknown,
     metadata: JSON.parse(row[7] as string) as EventMetadata,
-    occurredAt: row[8] as string,
-    recordedAt: row[9] as string,
+    occurredAt: isoFromPostgres(row[8] as string, 3),
+    recordedAt: isoFromPostgres(row[9] as string, 6),
   };
 }
 

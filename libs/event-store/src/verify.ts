@@ -1,6 +1,7 @@
 import { verifyCheckpointSignature, type CheckpointKeys } from './checkpoints';
-import { canonicalEnvelope, globalHash, streamHash } from './hashing';
+import { globalHash, streamHash } from './hashing';
 import type { SqlExecutor, SqlSession } from './sql/executor';
+import { isoFromPostgres, utcText } from './rows';
 import { GENESIS_HASH, SCHEMA } from './sql/schema';
 
 /**
@@ -63,65 +64,63 @@ interface LoggedAppend {
 interface EventRow {
   streamId: string;
   streamVersion: number;
-  id: string;
   appendId: string;
-  type: string;
-  schemaVersion: number;
-  data: string;
-  metadata: string;
-  occurredAt: string;
   recordedAt: string;
   streamHash: string;
+  /** The canonical envelope, assembled by the database from the stored columns (see below). */
+  envelope: string;
 }
 
-const EVENT_FIELDS = `e.stream_id, e.stream_version, e.event_id, e.append_id::text, e.event_type, e.schema_version, e.data, e.metadata,
-  ${SCHEMA}.utc_millis(e.occurred_at), ${SCHEMA}.utc_micros(e.recorded_at), e.stream_hash`;
+/**
+ * The canonical envelope of hashing.ts, assembled mostly in SQL so each event crosses the wire in
+ * few columns (per-column decoding in the client is what limits a million-event walk); only
+ * occurredAt is normalised here. to_json(text) escapes exactly as JSON.stringify does for any text
+ * PostgreSQL can hold; the contract suite verifies stores whose stream ids need escaping.
+ */
+const ENVELOPE_HEAD_SQL = `'{"data":' || e.data || ',"id":"' || e.event_id || '","metadata":' || e.metadata || ',"occurredAt":"'`;
+const ENVELOPE_TAIL_SQL = `'","schemaVersion":' || e.schema_version || ',"streamId":' || to_json(e.stream_id)::text
+  || ',"streamVersion":' || e.stream_version || ',"type":' || to_json(e.event_type)::text || '}'`;
 
-/** Appends whose last position is in ($1, $2], each with the events its range names (if any). */
-const WALK_SQL = `SELECT g.first_position, g.last_position, g.append_id::text, g.stream_id, g.first_version, g.log_hash, ${EVENT_FIELDS}
+const EVENT_FIELDS = `e.stream_id, e.stream_version, e.append_id::text, ${utcText('e.recorded_at')}, e.stream_hash,
+  ${ENVELOPE_HEAD_SQL}, ${utcText('e.occurred_at')}, ${ENVELOPE_TAIL_SQL}`;
+
+/** Appends whose last position is in ($1, $2]. */
+const LOG_SQL = `SELECT first_position, last_position, append_id::text, stream_id, first_version, log_hash
+  FROM ${SCHEMA}.global_log WHERE last_position > $1 AND last_position <= $2 ORDER BY last_position`;
+
+/** The events those appends name, tagged with their append's last position. */
+const LOGGED_EVENTS_SQL = `SELECT g.last_position, ${EVENT_FIELDS}
   FROM ${SCHEMA}.global_log g
-  LEFT JOIN ${SCHEMA}.events e ON e.stream_id = g.stream_id
+  JOIN ${SCHEMA}.events e ON e.stream_id = g.stream_id
     AND e.stream_version BETWEEN g.first_version AND g.first_version + (g.last_position - g.first_position)
   WHERE g.last_position > $1 AND g.last_position <= $2
   ORDER BY g.last_position, e.stream_version`;
 
-function eventFrom(row: unknown[], offset: number): EventRow | undefined {
-  if (row[offset] === null) return undefined;
+function eventFrom(row: unknown[], offset: number): EventRow {
   return {
     streamId: row[offset] as string,
     streamVersion: Number(row[offset + 1]),
-    id: row[offset + 2] as string,
-    appendId: row[offset + 3] as string,
-    type: row[offset + 4] as string,
-    schemaVersion: Number(row[offset + 5]),
-    data: row[offset + 6] as string,
-    metadata: row[offset + 7] as string,
-    occurredAt: row[offset + 8] as string,
-    recordedAt: row[offset + 9] as string,
-    streamHash: row[offset + 10] as string,
+    appendId: row[offset + 2] as string,
+    recordedAt: isoFromPostgres(row[offset + 3] as string, 6),
+    streamHash: row[offset + 4] as string,
+    envelope: (row[offset + 5] as string) + isoFromPostgres(row[offset + 6] as string, 3) + (row[offset + 7] as string),
   };
 }
 
-function groupAppends(rows: unknown[][]): LoggedAppend[] {
-  const appends: LoggedAppend[] = [];
-  for (const row of rows) {
-    const lastPosition = Number(row[1]);
-    let current = appends[appends.length - 1];
-    if (!current || current.lastPosition !== lastPosition) {
-      current = {
-        firstPosition: Number(row[0]),
-        lastPosition,
-        appendId: row[2] as string,
-        streamId: row[3] as string,
-        firstVersion: Number(row[4]),
-        logHash: row[5] as string,
-        events: [],
-      };
-      appends.push(current);
-    }
-    const event = eventFrom(row, 6);
-    if (event) current.events.push(event);
-  }
+function groupAppends(logRows: unknown[][], eventRows: unknown[][]): LoggedAppend[] {
+  const appends = logRows.map(
+    (row): LoggedAppend => ({
+      firstPosition: Number(row[0]),
+      lastPosition: Number(row[1]),
+      appendId: row[2] as string,
+      streamId: row[3] as string,
+      firstVersion: Number(row[4]),
+      logHash: row[5] as string,
+      events: [],
+    }),
+  );
+  const byLast = new Map(appends.map((append) => [append.lastPosition, append]));
+  for (const row of eventRows) byLast.get(Number(row[0]))?.events.push(eventFrom(row, 1));
   return appends;
 }
 
@@ -145,9 +144,21 @@ class SkippedVersion extends Error {
 export async function verifyStore(executor: SqlExecutor, options: VerifyOptions = {}): Promise<VerifyResult> {
   return executor.withSession(async (session) => {
     await session.exec('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    let helper: { session: SqlSession; release: () => void } | undefined;
     try {
-      return await new Verifier(session, options).run();
+      if (executor.backend === 'postgres') {
+        // A second connection on the same snapshot reads the next batch while this one is checked.
+        const { rows } = await session.query<{ snapshot: string }>('SELECT pg_export_snapshot() AS snapshot');
+        helper = await executor.leaseSession();
+        await helper.session.exec('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+        await helper.session.query(`SET TRANSACTION SNAPSHOT '${rows[0]!.snapshot.replace(/'/g, "''")}'`);
+      }
+      return await new Verifier(session, helper?.session, options).run();
     } finally {
+      if (helper) {
+        await helper.session.exec('COMMIT').catch(() => undefined);
+        helper.release();
+      }
       await session.exec('COMMIT').catch(() => undefined);
     }
   });
@@ -160,7 +171,12 @@ class Verifier {
   private headHash = GENESIS_HASH;
   private readonly batchSize: number;
 
-  constructor(private readonly session: SqlSession, private readonly options: VerifyOptions) {
+  constructor(
+    private readonly session: SqlSession,
+    /** Reads ahead on the same snapshot (PostgreSQL); absent on PGlite's single session. */
+    private readonly prefetchSession: SqlSession | undefined,
+    private readonly options: VerifyOptions,
+  ) {
     this.batchSize = options.batchSize ?? 20_000;
   }
 
@@ -217,8 +233,21 @@ class Verifier {
   private async walkGlobalLog(checkpoints: Map<number, string>): Promise<void> {
     const { rows } = await this.session.query<{ last: number | null }>(`SELECT max(last_position) AS last FROM ${SCHEMA}.global_log`);
     const end = Number(rows[0]?.last ?? 0);
-    for (let from = 0; from < end; from += this.batchSize) {
-      const appends = groupAppends(await this.session.queryArrays(WALK_SQL, [from, from + this.batchSize]));
+    const fetch = async (from: number, session: SqlSession): Promise<LoggedAppend[]> => {
+      const range = [from, from + this.batchSize];
+      const logRows = await session.queryArrays(LOG_SQL, range);
+      return groupAppends(logRows, logRows.length > 0 ? await session.queryArrays(LOGGED_EVENTS_SQL, range) : []);
+    };
+    let ahead: Promise<LoggedAppend[]> | undefined;
+    for (let batch = 0, from = 0; from < end; batch++, from += this.batchSize) {
+      const reader = this.prefetchSession && batch % 2 === 1 ? this.prefetchSession : this.session;
+      const current = ahead ?? fetch(from, reader);
+      ahead = undefined;
+      if (this.prefetchSession && from + this.batchSize < end) {
+        ahead = fetch(from + this.batchSize, reader === this.session ? this.prefetchSession : this.session);
+        ahead.catch(() => undefined);
+      }
+      const appends = await current;
       for (let index = 0; index < appends.length; index++) {
         await this.checkAppend(appends[index]!, appends[index + 1]);
         const checkpoint = checkpoints.get(this.head);
@@ -311,7 +340,7 @@ class Verifier {
       }
       throw new SkippedVersion(position, event.streamId, state.version + 1);
     }
-    const hash = streamHash(state.hash, canonicalEnvelope(event));
+    const hash = streamHash(state.hash, event.envelope);
     if (hash !== event.streamHash) {
       this.fail(position, 'edited', `stream ${event.streamId} version ${event.streamVersion} does not match its hash`, event.streamId);
     }
@@ -327,7 +356,7 @@ class Verifier {
            AND e.stream_version BETWEEN q.first_version AND q.first_version + q.event_count - 1
          ORDER BY q.append_id, e.stream_version`,
     );
-    for (const row of rows) this.checkStreamLink(eventFrom(row, 0)!, this.head + 1);
+    for (const row of rows) this.checkStreamLink(eventFrom(row, 0), this.head + 1);
     this.unsealed = rows.length;
   }
 

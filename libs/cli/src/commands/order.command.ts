@@ -30,6 +30,7 @@ interface PlaceOptions {
   stop?: string;
   tif: string;
   intentId?: string;
+  peg?: string;
   url?: string;
 }
 
@@ -86,6 +87,7 @@ export function register(program: Command): void {
     .option('--stop <price>', 'stop price (stop and stop_limit orders)')
     .option('--tif <tif>', `time in force: ${TIMES_IN_FORCE.join(', ')}`, 'day')
     .option('--intent-id <id>', 'names the order: placing the same intent again returns the first order instead of a second one')
+    .option('--peg <reprices>', 'a limit order pegged to the mid: it follows the mid at most this many times, then crosses the spread (no --limit)')
     .option('--json', 'print the answer as JSON')
     .action(async (options: PlaceOptions, command: Command) => {
       const output = outputFor(command);
@@ -93,19 +95,23 @@ export function register(program: Command): void {
       checkChoice('--type', options.type, TYPES);
       checkChoice('--tif', options.tif, TIMES_IN_FORCE);
       const symbol = options.symbol.toUpperCase();
+      const reprices = options.peg === undefined ? undefined : Number(options.peg);
+      if (reprices !== undefined && (!Number.isInteger(reprices) || reprices < 0 || reprices > 50)) throw new CommandFailure(`--peg ${options.peg} must be a whole number of reprices from 0 to 50`);
+      if (reprices !== undefined && options.limit) throw new CommandFailure('--peg sets the limit price itself: leave out --limit');
       const body = {
         ...(options.intentId ? { intentId: options.intentId } : {}),
         symbol,
         side: options.side,
-        type: options.type,
+        type: reprices === undefined ? options.type : 'limit',
         quantity: options.quantity,
+        ...(reprices === undefined ? {} : { peg: { maxReprices: reprices } }),
         ...(options.limit ? { limitPrice: options.limit } : {}),
         ...(options.stop ? { stopPrice: options.stop } : {}),
         timeInForce: options.tif,
       };
       const answer = await withChannel(command, (channel) => channel.placeOrder(body, operator()));
       output.result(answer, (placed) => {
-        const what = `${options.side} ${options.quantity} ${symbol} ${options.type}${options.limit ? ` @ ${options.limit}` : ''}`;
+        const what = `${options.side} ${options.quantity} ${symbol} ${reprices === undefined ? options.type : `limit pegged to the mid (${reprices} reprices)`}${options.limit ? ` @ ${options.limit}` : ''}`;
         const why = placed.reasons?.length ? `: ${placed.reasons.join('; ')}` : '';
         return `order ${placed.orderId} (${what}) is ${placed.status}${placed.dryRun ? ' (dry run: nothing was sent)' : ''}${why}`;
       });
@@ -262,7 +268,11 @@ function gatewayChannel(base: string): Channel {
   };
   return {
     describe,
-    placeOrder: (order, actor) => call<PlaceAnswer>('POST', '/api/orders', order, actor),
+    // A pegged order goes through the gateway's generic command channel, which forwards the whole contract.
+    placeOrder: (order, actor) =>
+      order.peg
+        ? call<PlaceAnswer>('POST', '/api/commands/execution/place-order', { intentId: order.intentId ?? `manual-${randomUUID()}`, intentKind: 'manual', ...order }, actor)
+        : call<PlaceAnswer>('POST', '/api/orders', order, actor),
     cancelOrder: (orderId, reason, actor) => call('POST', `/api/orders/${encodeURIComponent(orderId)}/cancel`, reason ? { reason } : {}, actor),
     listOrders: (filter, limit) => call<OrderView[]>('GET', `/api/orders?filter=${filter}&limit=${limit}`, undefined),
     getOrder: (orderId) => call<OrderView>('POST', '/api/queries/execution/get-order', { orderId }),

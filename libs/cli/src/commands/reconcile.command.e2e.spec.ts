@@ -87,8 +87,14 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const child of children.reverse()) {
+    if (child.exitCode !== null || child.signalCode !== null) continue;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');
-    await new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve(null) : child.once('exit', resolve)));
+    // A service that has not exited 5 s after SIGTERM is killed.
+    if (!(await Promise.race([exited.then(() => true), new Promise((resolve) => setTimeout(() => resolve(false), 5_000))]))) {
+      child.kill('SIGKILL');
+      await exited;
+    }
   }
   const bus = await connectNatsBus({ url: NATS_TEST_URL, namespace });
   await bus.deleteEventStream();

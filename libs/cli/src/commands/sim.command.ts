@@ -3,8 +3,8 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { SingleBar } from 'cli-progress';
 import pino from 'pino';
-import { instrumentsFor } from '@tollgate/application';
-import { marketDataStreamId, type BarMessage, type RecordedEvent } from '@tollgate/contracts';
+import { instrumentsFor, subscribeMarketData } from '@tollgate/application';
+import { marketDataStreamId, type BarMessage, type QuoteMessage, type RecordedEvent } from '@tollgate/contracts';
 import { nyseCalendar } from '@tollgate/domain/calendar';
 import { InstrumentCatalog } from '@tollgate/domain/instrument';
 import { builtinStrategies } from '@tollgate/domain/strategy';
@@ -108,8 +108,8 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     const stepper = {
       bus,
       recordBar: (bar: BarMessage) => recordBar(store, bar, market.feed, market.barInterval),
-      quoteHandlers: [(quote: Parameters<ProposalsController['onQuote']>[0]) => system.proposalsController.onQuote(quote)],
-      barHandlers: [(bar: BarMessage) => system.regimeController.onBar(bar), (bar: BarMessage) => system.proposalsController.onBar(bar)],
+      quoteHandlers: [(quote: QuoteMessage) => system.proposals.onQuote(quote)],
+      barHandlers: [(bar: BarMessage) => system.regime.onBar(bar), (bar: BarMessage) => system.proposals.onBar(bar)],
       settle: () => settler.settle(),
     };
     await stepThrough(market.events, stepper, options.onProgress);
@@ -159,9 +159,8 @@ interface SimulatedSystem {
   ledger: LedgerHandlers;
   regime: RegimeHandlers;
   proposals: ProposalsHandlers;
-  regimeController: RegimeController;
-  proposalsController: ProposalsController;
   broker: RemoteBrokerPort;
+  logger: Logger;
 }
 
 function compose(input: {
@@ -211,7 +210,7 @@ function compose(input: {
     maxQuoteAgeMs: 60_000,
     readYourWritesTimeoutMs: LONG_MS,
   });
-  return { exchange, execution, risk, ledger, regime, proposals, regimeController: new RegimeController(regime), proposalsController: new ProposalsController(proposals), broker };
+  return { exchange, execution, risk, ledger, regime, proposals, broker, logger };
 }
 
 /** Serves every controller on the bus, starts each service as Nest would, and waits for execution's start-up recovery. */
@@ -219,12 +218,13 @@ async function start(system: SimulatedSystem, bus: TrackedBus, market: Simulatio
   // Every clock starts at the market's first instant, so what services record at start carries market time.
   const first = market.firstAt!;
   for (const clock of [system.exchange.clock, system.execution.clock, system.risk.projection.clock, system.proposals.clock]) clock.observe(first);
-  await bindController(bus, new SimulatedExchangeController(system.exchange), { service: 'simulated-exchange', marketData: true });
-  await bindController(bus, new ExecutionController(system.execution), { service: 'execution', marketData: true });
-  await bindController(bus, new RiskController(system.risk), { service: 'risk', marketData: true });
-  await bindController(bus, new LedgerController(system.ledger), { service: 'ledger', marketData: true });
-  await bindController(bus, system.regimeController, { service: 'regime', marketData: false });
-  await bindController(bus, system.proposalsController, { service: 'proposals', marketData: false });
+  // Requests and answers exactly as the services serve them; market data wired below, in a fixed order.
+  await bindController(bus, new SimulatedExchangeController(system.exchange), { service: 'simulated-exchange', marketData: false });
+  await bindController(bus, new ExecutionController(system.execution), { service: 'execution', marketData: false });
+  await bindController(bus, new RiskController(system.risk), { service: 'risk', marketData: false });
+  await bindController(bus, new LedgerController(system.ledger), { service: 'ledger', marketData: false });
+  await bindController(bus, new RegimeController(system.regime), { service: 'regime', marketData: false });
+  await bindController(bus, new ProposalsController(system.proposals), { service: 'proposals', marketData: false });
   await system.broker.connect();
   await system.exchange.onApplicationBootstrap();
   await system.risk.onApplicationBootstrap();
@@ -232,6 +232,13 @@ async function start(system: SimulatedSystem, bus: TrackedBus, market: Simulatio
   await system.execution.onApplicationBootstrap();
   await system.regime.onApplicationBootstrap();
   await system.proposals.onApplicationBootstrap();
+  // The venue and the books take market data from the bus, the venue first: it matches on the tick
+  // before anything that reacts to the tick runs. Regime and proposals are called by the stepper.
+  const { exchange, execution, risk, ledger, logger } = system;
+  await subscribeMarketData(bus, { onQuote: (quote) => exchange.onQuote(quote), onBar: (bar) => exchange.onBar(bar) }, logger);
+  await subscribeMarketData(bus, { onQuote: (quote) => execution.onQuote(quote) }, logger);
+  await subscribeMarketData(bus, { onQuote: (quote) => risk.onQuote(quote) }, logger);
+  await subscribeMarketData(bus, { onQuote: (quote) => ledger.onQuote(quote), onBar: (bar) => ledger.onBar(bar) }, logger);
   const deadline = Date.now() + LONG_MS;
   while (!system.execution.status().ready) {
     if (Date.now() > deadline) throw new Error('execution did not finish its start-up recovery');

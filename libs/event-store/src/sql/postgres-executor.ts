@@ -33,6 +33,8 @@ export class PostgresExecutor implements SqlExecutor {
       connectionString: options.connectionString,
       max: options.poolSize ?? 10,
       application_name: options.applicationName ?? 'tollgate-event-store',
+      // Timestamps are read as PostgreSQL's ISO text (rows.ts), whatever the server's default.
+      options: '-c DateStyle=ISO',
       types: typeParsers,
     });
     // An idle client that dies (server restart) must not crash the process; the next query reconnects.
