@@ -1,5 +1,5 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import { handleCommand, MarketClock, type HandledCommand } from '@tollgate/application';
+import { handleCommand, handleCommands, MarketClock, type CommandStep, type HandledCommand } from '@tollgate/application';
 import {
   BrokerRejectedError,
   BrokerUnavailableError,
@@ -90,6 +90,12 @@ interface Chase {
   busy: boolean;
 }
 
+/** A venue fact waiting in an order's inbox, with the time it arrived. */
+interface VenueFact {
+  update: { kind: 'fill'; fill: BrokerFill } | Exclude<BrokerUpdate, { kind: 'disconnected' } | { kind: 'reconnected' } | { kind: 'fill' }>;
+  at: Date;
+}
+
 interface RiskFacts {
   strategy: string | null;
   autoApproved: boolean;
@@ -115,6 +121,7 @@ export class ExecutionHandlers implements OnApplicationBootstrap, BeforeApplicat
   private readonly arrivalMids = new Map<string, string>();
   private readonly resends = new Map<string, number>();
   private readonly chases = new Map<string, Chase>();
+  private readonly inbox = new Map<string, VenueFact[]>();
   /**
    * Each order's state and stream version after the last command this process applied: execution is the
    * only writer of order streams, so the order path decides without reading the stream back (a conflict
@@ -339,9 +346,9 @@ export class ExecutionHandlers implements OnApplicationBootstrap, BeforeApplicat
       void this.track(this.resolveUnknown(orderId));
       return unknown.state;
     }
-    return (
-      await this.apply(orderId, { type: 'AcceptOrder', data: { brokerOrderId: answer.brokerOrderId, via: 'venue' }, metadata: { now: this.clock.now() } }, `accept:${answer.brokerOrderId}`)
-    ).state;
+    // The acknowledgement and whatever the venue reported meanwhile (fills), in one append.
+    const now = this.clock.now();
+    return this.drain(orderId, { command: { type: 'AcceptOrder', data: { brokerOrderId: answer.brokerOrderId, via: 'venue' }, metadata: { now } }, commandId: `accept:${answer.brokerOrderId}`, occurredAt: now });
   }
 
   /** `replace`: a working order's new limit, checked as the order it would become. */
@@ -630,59 +637,106 @@ export class ExecutionHandlers implements OnApplicationBootstrap, BeforeApplicat
     }
     const orderId = this.ourOrder(update.order.clientOrderId);
     if (!orderId) return;
-    const now = { now: this.clock.now() };
-    await this.locks.run(orderId, async () => {
-      switch (update.kind) {
-        case 'accepted':
-          await this.applyQuietly(orderId, { type: 'AcceptOrder', data: { brokerOrderId: update.order.brokerOrderId, via: 'venue' }, metadata: now }, `accept:${update.order.brokerOrderId}`);
-          return;
-        case 'rejected':
-          await this.applyQuietly(orderId, { type: 'RejectOrder', data: { reason: update.reason, via: 'venue' }, metadata: now }, 'reject');
-          return;
-        case 'canceled':
-          await this.applyQuietly(orderId, { type: 'CancelOrder', data: { via: 'venue' }, metadata: now }, `cancel:${update.order.clientOrderId}`);
-          return;
-        case 'expired':
-          await this.applyQuietly(orderId, { type: 'ExpireOrder', data: { via: 'venue' }, metadata: now }, `expire:${update.order.clientOrderId}`);
-          return;
-        case 'replaced': {
-          this.index.register(update.replacedBy.clientOrderId, orderId);
-          // The replace's own answer may have applied it already.
-          const state = this.aggregates.get(orderId)?.state ?? (await this.load(orderId));
-          const pending = 'pendingReplacement' in state ? state.pendingReplacement : undefined;
-          if (pending?.newClientOrderId !== update.replacedBy.clientOrderId) return;
-          await this.applyQuietly(orderId, { type: 'ReplaceOrder', data: { brokerOrderId: update.replacedBy.brokerOrderId }, metadata: now }, `replace:${update.replacedBy.clientOrderId}`);
-          return;
-        }
-      }
-    });
+    if (update.kind === 'replaced') this.index.register(update.replacedBy.clientOrderId, orderId);
+    this.deliver(orderId, { update, at: this.clock.now() });
+    await this.locks.run(orderId, () => this.drain(orderId));
   }
 
   private async applyFill(fill: BrokerFill): Promise<void> {
     const orderId = this.ourOrder(fill.clientOrderId);
     if (!orderId) return;
-    const arrivalMid = this.arrivalMids.get(orderId);
-    await this.locks.run(orderId, () =>
-      this.applyQuietly(
-        orderId,
-        {
-          type: 'FillOrder',
-          data: {
-            fillId: fill.fillId,
-            quantity: fill.quantity,
-            price: fill.price,
-            fee: fill.fee,
-            filledAt: fill.filledAt,
-            clientOrderId: fill.clientOrderId,
-            brokerOrderId: fill.brokerOrderId,
-            ...(arrivalMid ? { arrivalMid } : {}),
+    this.deliver(orderId, { update: { kind: 'fill', fill }, at: this.clock.now() });
+    await this.locks.run(orderId, () => this.drain(orderId));
+  }
+
+  /**
+   * Venue facts wait in a per-order inbox and are applied together, under the order's lock: the fills
+   * that arrive while a submit is in flight go into the same append as its acknowledgement.
+   */
+  private deliver(orderId: string, fact: VenueFact): void {
+    const waiting = this.inbox.get(orderId);
+    if (waiting) waiting.push(fact);
+    else this.inbox.set(orderId, [fact]);
+  }
+
+  /** Applies every fact waiting for the order (with `first`, a command of the caller's, ahead of them). Runs under the order's lock. */
+  private async drain(orderId: string, first?: CommandStep<OrderCommand>): Promise<OrderState> {
+    const facts = this.inbox.get(orderId) ?? [];
+    this.inbox.delete(orderId);
+    let state = this.aggregates.get(orderId)?.state ?? (await this.load(orderId));
+    const steps: Array<CommandStep<OrderCommand>> = first ? [first] : [];
+    for (const fact of facts) {
+      const step = this.stepFor(orderId, fact, state);
+      if (step) steps.push(step);
+    }
+    if (steps.length === 0) return state;
+    const known = this.aggregates.get(orderId);
+    const handled = await handleCommands({
+      store: this.store,
+      streamId: orderStreamId(orderId),
+      decider: orderDecider,
+      steps,
+      metadata: { correlationId: this.index.intentOf(orderId) ?? orderId, actor: ACTOR, ...traceMetadata() },
+      ...(known ? { known } : {}),
+    });
+    this.remember(orderId, handled.state, handled.version);
+    state = handled.state;
+    for (const { step, error } of handled.refused) {
+      // A fact the order refuses (a fill past its quantity, an illegal transition) is a reconciliation matter: logged, not thrown.
+      if (first && step === 0) throw error;
+      const command = steps[step]!.command;
+      this.logger.error({ err: error, orderId, command: command.type }, `order ${orderId}: ${command.type} from the broker was refused: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    return state;
+  }
+
+  private stepFor(orderId: string, fact: VenueFact, state: OrderState): CommandStep<OrderCommand> | undefined {
+    const metadata = { now: fact.at };
+    const { update } = fact;
+    switch (update.kind) {
+      case 'accepted':
+        return { command: { type: 'AcceptOrder', data: { brokerOrderId: update.order.brokerOrderId, via: 'venue' }, metadata }, commandId: `accept:${update.order.brokerOrderId}`, occurredAt: fact.at };
+      case 'rejected':
+        return { command: { type: 'RejectOrder', data: { reason: update.reason, via: 'venue' }, metadata }, commandId: 'reject', occurredAt: fact.at };
+      case 'canceled':
+        return { command: { type: 'CancelOrder', data: { via: 'venue' }, metadata }, commandId: `cancel:${update.order.clientOrderId}`, occurredAt: fact.at };
+      case 'expired':
+        return { command: { type: 'ExpireOrder', data: { via: 'venue' }, metadata }, commandId: `expire:${update.order.clientOrderId}`, occurredAt: fact.at };
+      case 'replaced': {
+        // The replace's own answer may have applied it already.
+        const pending = 'pendingReplacement' in state ? state.pendingReplacement : undefined;
+        if (pending?.newClientOrderId !== update.replacedBy.clientOrderId) return undefined;
+        return {
+          command: { type: 'ReplaceOrder', data: { brokerOrderId: update.replacedBy.brokerOrderId }, metadata },
+          commandId: `replace:${update.replacedBy.clientOrderId}`,
+          occurredAt: fact.at,
+        };
+      }
+      case 'fill': {
+        const { fill } = update;
+        const arrivalMid = this.arrivalMids.get(orderId);
+        return {
+          command: {
+            type: 'FillOrder',
+            data: {
+              fillId: fill.fillId,
+              quantity: fill.quantity,
+              price: fill.price,
+              fee: fill.fee,
+              filledAt: fill.filledAt,
+              clientOrderId: fill.clientOrderId,
+              brokerOrderId: fill.brokerOrderId,
+              ...(arrivalMid ? { arrivalMid } : {}),
+            },
+            metadata,
           },
-          metadata: { now: this.clock.now() },
-        },
-        `fill:${fill.fillId}`,
-        new Date(fill.filledAt),
-      ),
-    );
+          commandId: `fill:${fill.fillId}`,
+          occurredAt: new Date(fill.filledAt),
+        };
+      }
+      default:
+        return undefined;
+    }
   }
 
   private ourOrder(clientOrderId: string): string | undefined {
@@ -737,16 +791,6 @@ export class ExecutionHandlers implements OnApplicationBootstrap, BeforeApplicat
     this.aggregates.delete(orderId);
     this.aggregates.set(orderId, { state, version });
     if (this.aggregates.size > 10_000) this.aggregates.delete(this.aggregates.keys().next().value!);
-  }
-
-  /** A venue fact the order refuses (a fill past its quantity, an illegal transition) is a reconciliation matter: logged, not thrown. */
-  private async applyQuietly(orderId: string, command: OrderCommand, commandId: string, occurredAt?: Date): Promise<void> {
-    try {
-      await this.apply(orderId, command, commandId, occurredAt ? { occurredAt } : {});
-    } catch (error) {
-      if (!(error instanceof DomainError)) throw error;
-      this.logger.error({ err: error, orderId, command: command.type }, `order ${orderId}: ${command.type} from the broker was refused: ${error.message}`);
-    }
   }
 
   private answer(orderId: string, state: OrderState): PlaceOrderResponse {

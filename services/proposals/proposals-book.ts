@@ -19,7 +19,7 @@ import { evolveAutoMode, initialAutoModeState, type AutoModeEvent, type AutoMode
 import { evolvePositionExit, initialPositionExitState, type PositionExitState } from '@tollgate/domain/exit-rules';
 import { applyMark, emptyLedger, ledgerTotals, type LedgerState } from '@tollgate/domain/ledger';
 import { closeProposal, evolveOpenProposals, evolveProposal, initialProposalState, type OpenProposalView, type ProposalState } from '@tollgate/domain/proposal';
-import { compileRiskLimits, limitsChangeInForceAt, type CompiledAccountLimits } from '@tollgate/domain/risk';
+import { compileRiskLimits, type CompiledAccountLimits } from '@tollgate/domain/risk';
 import type { OpenPosition } from '@tollgate/domain/strategy';
 import { evolveRegime, initialRegimeState, type RegimeState } from '@tollgate/domain/structural-break';
 import { dec, Decimal, ZERO } from '@tollgate/kernel';
@@ -191,12 +191,12 @@ export class ProposalsBook {
     return ledgerTotals(state).equity;
   }
 
-  /** The account's limits in force at `at`, or null when none are configured (the risk service denies everything then). */
-  limitsAt(at: string): CompiledAccountLimits | null {
-    const change = limitsChangeInForceAt(
-      this.limitsChanges.map((data) => ({ data })),
-      at,
-    );
+  /**
+   * The account's limits as the risk service enforces them — the latest change — or null when none are
+   * configured (the risk service denies everything then).
+   */
+  limits(): CompiledAccountLimits | null {
+    const change = this.limitsChanges.at(-1);
     if (!change) return null;
     if (this.compiledLimits?.source !== change) this.compiledLimits = { source: change, account: compileRiskLimits(change.limits).account(this.accountId) };
     return this.compiledLimits.account;
@@ -225,7 +225,8 @@ export class ProposalsBook {
       const orders = this.ordersOf(exitIntentId);
       const latest = orders.at(-1);
       if (openQuantity(position).lessThanOrEqualTo(0) && position.entryFilled.greaterThan(0)) {
-        resolutions.push({ kind: 'complete', position, exitIntentId });
+        // Flat, but an entry still working (its cancel on the way) could add shares: complete once it has ended.
+        if (!this.entryWorking(position)) resolutions.push({ kind: 'complete', position, exitIntentId });
       } else if (!latest) {
         resolutions.push({ kind: 'place', position, exitIntentId });
       } else if (latest.progress !== 'working') {
@@ -358,10 +359,13 @@ export class ProposalsBook {
   /** A position is over when its entry stopped filling and nothing is open: its proposal no longer blocks a new one. */
   private checkClosed(position: ManagedPosition): void {
     if (position.closed) return;
-    const entryWorking = this.ordersOf(this.proposals.get(position.positionId)?.intentId ?? '').some((order) => order.progress === 'working');
-    if (entryWorking || openQuantity(position).greaterThan(0)) return;
+    if (this.entryWorking(position) || openQuantity(position).greaterThan(0)) return;
     if (position.exit.status === 'exiting' && position.entryFilled.greaterThan(0)) return; // closed by ExitCompleted
     this.close(position);
+  }
+
+  private entryWorking(position: ManagedPosition): boolean {
+    return this.ordersOf(this.proposals.get(position.positionId)?.intentId ?? '').some((order) => order.progress === 'working');
   }
 
   private close(position: ManagedPosition): void {

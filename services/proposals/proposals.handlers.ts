@@ -217,7 +217,7 @@ export class ProposalsHandlers implements OnApplicationBootstrap, BeforeApplicat
       const equity = this.book.equity(this.marks, message.timestamp);
       for (const runner of this.runners) {
         const name = runner.strategy.definition.name;
-        const outcome = runner.onBar(bar, { equity, positions: this.book.strategyPositions(name), sizing: this.sizingCaps(message.symbol, message.timestamp, equity) });
+        const outcome = runner.onBar(bar, { equity, positions: this.book.strategyPositions(name), sizing: this.sizingCaps(message.symbol, equity) });
         for (const skipped of outcome.skipped) count(this.statistics.skipped, skipped.reason);
         for (const intent of outcome.intents) await this.propose(intent);
       }
@@ -412,8 +412,8 @@ export class ProposalsHandlers implements OnApplicationBootstrap, BeforeApplicat
   }
 
   /** Caps from the risk limits in force (and auto-mode's per-trade notional while it is on). */
-  private sizingCaps(symbol: string, at: string, equity: Decimal): Partial<SizingLimits> {
-    const limits = this.book.limitsAt(at);
+  private sizingCaps(symbol: string, equity: Decimal): Partial<SizingLimits> {
+    const limits = this.book.limits();
     const instrument = limits?.instrument(symbol);
     if (!limits || !instrument) return {};
     const notionalCaps = [instrument.maxOrderNotional, instrument.maxSymbolNotional];

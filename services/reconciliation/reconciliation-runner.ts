@@ -301,13 +301,15 @@ export class ReconciliationRunner {
     const fetched = new Set(result.brokerView.known ? result.brokerView.value.fills.map((fill) => fill.fillId) : []);
     const { view, inFlight } = this.books.ledgerView(base, fetched);
     const policies: ReconciliationPolicies = { ...(this.options.policies ?? defaultPolicies) };
-    const notes: string[] = [];
-    for (const adopted of request.adopt ?? []) policies[adopted] = 'adopt';
-    if ((request.adopt ?? []).length > 0) notes.push(`adopted on request of ${request.requestedBy ?? 'an operator'}: ${request.reason ?? 'no reason given'}`);
+    const notes: Partial<Record<ReconciliationBreakClass, string>> = {};
+    for (const adopted of request.adopt ?? []) {
+      policies[adopted] = 'adopt';
+      notes[adopted] = `adopted on request of ${request.requestedBy ?? 'an operator'}: ${request.reason ?? 'no reason given'}`;
+    }
     if (!this.books.hasCashBaseline) {
       // Nothing in our books says what cash the account started with: the broker's figure becomes the opening balance, explicitly.
       policies.cash_mismatch = 'adopt';
-      notes.push('opening balance: Tollgate held no cash figure for this account');
+      notes.cash_mismatch = 'opening balance: Tollgate held no cash figure for this account';
     }
     const outcome = reconcile({
       reconciliationId,
@@ -319,7 +321,7 @@ export class ReconciliationRunner {
       openBreaks: this.books.openBreaks(),
       policies,
       ...(this.options.tolerances ? { tolerances: this.options.tolerances } : {}),
-      ...(notes.length > 0 ? { adoptionNote: notes.join('; ') } : {}),
+      adoptionNotes: notes,
     });
     crashAt(CRASH_POINTS.reconcileBeforeAppend);
     await this.appendOutcome(outcome, reconciliationId);

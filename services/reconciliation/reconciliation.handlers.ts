@@ -47,6 +47,7 @@ export class ReconciliationHandlers implements OnApplicationBootstrap, BeforeApp
   private readonly background = new Set<Promise<unknown>>();
   private unsubscribe: (() => void) | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private periodicQueued = false;
   private closing = false;
 
   constructor(
@@ -136,8 +137,15 @@ export class ReconciliationHandlers implements OnApplicationBootstrap, BeforeApp
       await sleep(this.options.startupRetryMs);
     }
     if (this.closing) return;
-    this.timer = setInterval(() => this.track(this.runner.run({ trigger: 'periodic' })), this.options.syncIntervalMs);
+    this.timer = setInterval(() => this.periodic(), this.options.syncIntervalMs);
     this.timer.unref();
+  }
+
+  /** One periodic run at a time: while one waits or runs (a slow broker), the next tick adds nothing. */
+  private periodic(): void {
+    if (this.periodicQueued || this.closing) return;
+    this.periodicQueued = true;
+    this.track(this.runner.run({ trigger: 'periodic' }).finally(() => (this.periodicQueued = false)));
   }
 
   private onBrokerUpdate(update: BrokerUpdate): void {

@@ -75,10 +75,8 @@ describe('default deny and the seeded SIMULATED limits', () => {
     const { context } = await boot();
     context.market.quote('SPY', '99.99', '100.01');
     context.market.start();
-    const answer = await waitFor(async () => {
-      const placed = await context.place({ symbol: 'SPY', side: 'buy', quantity: '1', limitPrice: '99' });
-      return placed.reasons?.some((reason) => reason.startsWith('REFERENCE_PRICE_MISSING')) ? null : placed;
-    });
+    await quotesSeen(context, ['SPY']);
+    const answer = await context.place({ symbol: 'SPY', side: 'buy', quantity: '1', limitPrice: '99' });
     const denied = await outcome(context, answer.orderId);
     expect(denied.type).toBe('OrderDenied');
     expect((denied.data as { reasons: string[] }).reasons).toEqual(['NO_LIMITS_CONFIGURED: account=drill, symbol=*']);
@@ -173,7 +171,7 @@ describe('C5 message throttle at the service', () => {
 });
 
 describe('kill switch across a restart', () => {
-  it('stays engaged after a restart (it is events) and still denies; cancels in-scope orders that rest after the restart; a person releases it', async () => {
+  it('stays engaged after a restart (it is events), still denies and leaves other scopes\' orders resting; only a person with a risk role releases it', async () => {
     const directory = diskDirectory();
     const first = await boot({ dataDir: directory });
     await applyDrillLimits(first.context, drillLimits(first.system.accountId), 'restart test');

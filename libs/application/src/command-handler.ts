@@ -96,3 +96,68 @@ export async function handleCommand<Command, Event extends DomainEvent, State>(
     }
   }
 }
+
+/** One command of a batch, with the id its events derive from and when it happened. */
+export interface CommandStep<Command> {
+  command: Command;
+  commandId: string;
+  occurredAt: Date;
+}
+
+export interface HandledCommands<Event, State> extends HandledCommand<Event, State> {
+  /** Steps the decider refused (a DomainError or any throw), by index; the other steps were applied. */
+  refused: Array<{ step: number; error: unknown }>;
+}
+
+/**
+ * Several commands on one stream, decided one after the other, appended in one append: what a burst
+ * of facts about one aggregate (an acknowledgement and the fills that came with it) costs one commit
+ * instead of one each. A step the decider refuses is reported and skipped; event ids derive from each
+ * step's command id exactly as `handleCommand` derives them, so handling a step again either way
+ * writes nothing twice.
+ */
+export async function handleCommands<Command, Event extends DomainEvent, State>(
+  input: Omit<HandleCommandInput<Command, Event, State>, 'command' | 'commandId' | 'occurredAt'> & { steps: readonly CommandStep<Command>[] },
+  attempts = 5,
+): Promise<HandledCommands<Event, State>> {
+  for (let attempt = 1; ; attempt += 1) {
+    const trusted = attempt === 1 ? input.known : undefined;
+    const { state, version } = trusted ?? (await loadAggregate(input.store, input.streamId, input.decider as AggregateDecider<unknown, Event, State>));
+    let next = state;
+    const events: Event[] = [];
+    const inputs: EventInput[] = [];
+    const refused: Array<{ step: number; error: unknown }> = [];
+    input.steps.forEach((step, stepIndex) => {
+      let decided: Event[];
+      try {
+        decided = input.decider.decide(step.command, next);
+      } catch (error) {
+        refused.push({ step: stepIndex, error });
+        return;
+      }
+      decided.forEach((event, index) => {
+        inputs.push({
+          id: deterministicId('event', input.streamId, step.commandId, index),
+          type: event.type,
+          data: event.data,
+          metadata: { ...input.metadata, causationId: input.metadata.causationId ?? null },
+          occurredAt: step.occurredAt.toISOString(),
+        });
+        next = input.decider.evolve(next, event);
+      });
+      events.push(...decided);
+    });
+    // Refusals on a cached state are checked against the stream as stored.
+    if (trusted && refused.length > 0) continue;
+    if (events.length === 0) return { events, state, version, refused };
+    try {
+      await input.store.append(input.streamId, version === 0 ? 'no-stream' : version, inputs);
+      return { events, state: next, version: version + events.length, refused };
+    } catch (error) {
+      if (trusted && (error instanceof DuplicateEventIdError || error instanceof WrongExpectedVersionError)) continue;
+      // Some step was handled before: decide again on the stored stream, where it changes nothing.
+      if (error instanceof DuplicateEventIdError && attempt < attempts) continue;
+      if (!(error instanceof WrongExpectedVersionError) || attempt >= attempts) throw error;
+    }
+  }
+}

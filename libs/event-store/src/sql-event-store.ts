@@ -72,9 +72,10 @@ const READ_STREAM_BACKWARD_SQL = `SELECT ${STREAM_COLUMNS}
 
 /**
  * The event store on SQL (PostgreSQL or PGlite). Writers append freely (optimistic concurrency
- * per stream, a per-stream hash chain, one statement in the common case); a sealer assigns dense
- * global positions to committed events only, so `position > checkpoint` never skips an event.
- * Readers of the global log see sealed events only. See docs/event-store.md.
+ * per stream, a per-stream hash chain, one round trip and one commit per append); dense global
+ * positions are given only under a seal lock held through the sealer's commit (usually by an
+ * append, in its own commit), so they become visible in order and `position > checkpoint` never
+ * skips an event. Readers of the global log see sealed events only. See docs/event-store.md.
  */
 export class SqlEventStore implements EventStore {
   readonly registry: EventRegistry;
@@ -110,11 +111,14 @@ export class SqlEventStore implements EventStore {
     return this.executor.backend;
   }
 
-  /** Seals whatever is queued (events a crashed process committed but never sealed). */
+  /**
+   * Seals whatever is queued (events a crashed process committed but never sealed). A read-only
+   * role may not seal; that is no reason to refuse it the store.
+   */
   async start(): Promise<void> {
     const { rows } = await this.executor.query<{ position: number | null }>(`SELECT max(position) AS position FROM ${SCHEMA}.checkpoints`);
     this.lastCheckpoint = Number(rows[0]?.position ?? 0);
-    await this.sealer.request();
+    await this.sealer.request().catch(() => undefined);
   }
 
   /**

@@ -141,7 +141,7 @@ export function register(program: Command): void {
           ...(points ? { scenarios: points } : {}),
           ...(seed !== undefined ? { seed } : {}),
           postgresUrl: options.postgresUrl ?? POSTGRES_ADMIN_URL,
-          natsUrl: options.natsUrl ?? process.env.NATS_URL ?? NATS_TEST_URL,
+          natsUrl: options.natsUrl ?? (process.env.NATS_URL?.trim() || NATS_TEST_URL),
           keep: options.keep ?? false,
           progress: (line) => output.info(line),
         });

@@ -206,7 +206,10 @@ function printStatus(output: Output, current: Snapshot): void {
   const parts = [
     `market ${market?.marketTime ? market.marketTime.slice(0, 16).replace('T', ' ') : '-'}${market && market.state !== 'running' ? ` (${market.state})` : ''}`,
     `ticks ${market ? `${market.accepted.toLocaleString('en-US')} ok, ${rejected} rejected` : '-'}${market?.stale.length ? `, STALE ${market.stale.join(' ')}` : ''}`,
-    `orders ${open} open, ${orders.Filled ?? 0} filled${orders.Denied ? `, ${orders.Denied} denied` : ''}${orders.WouldBeSent ? `, ${orders.WouldBeSent} dry-run` : ''}`,
+    `orders ${open} open, ${orders.Filled ?? 0} filled${['Canceled', 'Expired', 'Denied', 'Rejected']
+      .filter((status) => orders[status])
+      .map((status) => `, ${orders[status]} ${status.toLowerCase()}`)
+      .join('')}${orders.WouldBeSent ? `, ${orders.WouldBeSent} dry-run` : ''}`,
     `fills ${ledger?.fills ?? '-'}`,
     `positions ${openPositions}`,
     `equity ${ledger?.account.equity ?? '-'}`,

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { SingleBar } from 'cli-progress';
@@ -7,6 +7,7 @@ import { instrumentsFor, subscribeMarketData } from '@tollgate/application';
 import { marketDataStreamId, type BarMessage, type QuoteMessage, type RecordedEvent } from '@tollgate/contracts';
 import { nyseCalendar } from '@tollgate/domain/calendar';
 import { InstrumentCatalog } from '@tollgate/domain/instrument';
+import { parseRiskLimitsText } from '@tollgate/domain/risk';
 import { builtinStrategies } from '@tollgate/domain/strategy';
 import { DEFAULT_REGIME_MONITOR_CONFIG } from '@tollgate/domain/structural-break';
 import { createEventStore, type SqlEventStore } from '@tollgate/event-store';
@@ -82,6 +83,8 @@ const LONG_MS = 600_000;
 
 export async function runSimulation(options: SimulationOptions): Promise<SimulationResult> {
   const out = resolve(options.out);
+  const limitsFile = options.limitsFile ?? DEFAULT_SIMULATED_LIMITS_FILE;
+  checkLimitsFile(limitsFile);
   prepareOutput(out, options.overwrite ?? false);
   const calendar = nyseCalendar();
   const tickCatalog = new InstrumentCatalog(instrumentsFor(options.source.kind === 'synthetic' ? options.source.symbols : ['SPY']));
@@ -98,7 +101,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   const sqlStore = await createEventStore({ dataDir: out });
   const store = new TrackedStore(sqlStore, tracker);
   const bus = new TrackedBus(new InProcessBus({ requestTimeoutMs: LONG_MS, logger }), tracker);
-  const system = compose({ store, bus, logger, instruments, config, seed: options.seed, limitsFile: options.limitsFile ?? DEFAULT_SIMULATED_LIMITS_FILE, symbols: market.symbols });
+  const system = compose({ store, bus, logger, instruments, config, seed: options.seed, limitsFile, symbols: market.symbols });
   const settler = new Settler(tracker, store, [() => system.regime.idle, () => system.proposals.idle]);
   try {
     await start(system, bus, market);
@@ -271,9 +274,24 @@ function prepareOutput(out: string, overwrite: boolean): void {
   if (readdirSync(out).some((name) => name === 'pgdata')) throw new CommandFailure(`--out ${out}: its store could not be removed`);
 }
 
+/** The risk service would log a bad limits file and deny every order; a simulation says so before it starts. */
+function checkLimitsFile(file: string): void {
+  if (!existsSync(file)) throw new CommandFailure(`--limits ${file}: the file does not exist`);
+  try {
+    parseRiskLimitsText(readFileSync(file, 'utf8'));
+  } catch (error) {
+    if (error instanceof ValidationError) throw new CommandFailure(`--limits ${file} was invalid: ${error.issues.join('; ')}`);
+    throw error;
+  }
+}
+
 function proposalsConfigFor(options: SimulationOptions, symbols: readonly string[], timeInForce: ProposalsConfig['timeInForce']): ProposalsConfig {
   try {
-    if (options.configFile) return loadProposalsConfig(options.configFile, { symbols });
+    // On daily bars a day order placed at the close expires before the next session: orders are gtc there.
+    if (options.configFile) {
+      const config = loadProposalsConfig(options.configFile, { symbols });
+      return timeInForce === 'gtc' ? { ...config, timeInForce } : config;
+    }
     return defaultProposalsConfig(symbols, { strategy: options.strategy, timeInForce });
   } catch (error) {
     if (error instanceof ValidationError) throw new CommandFailure(error.message);

@@ -3,6 +3,7 @@ import type {
   CashAdjustedData,
   ForeignOrderQuarantinedData,
   PositionAdjustedData,
+  ReconciliationBreakClass,
   ReconciliationBreakOpenedData,
   ReconciliationPassedData,
   ReconciliationPolicy,
@@ -38,8 +39,8 @@ export interface ReconcileCommand {
   openBreaks: readonly CarriedBreak[];
   policies?: ReconciliationPolicies;
   tolerances?: ReconciliationTolerances;
-  /** Said in the reason of every adjustment this run makes, e.g. why cash is adopted as an opening balance. */
-  adoptionNote?: string;
+  /** Said in the reason of the adjustments of a class, e.g. why cash is adopted as an opening balance, or who asked. */
+  adoptionNotes?: Partial<Record<ReconciliationBreakClass, string>>;
 }
 
 export type ReconciliationEvent =
@@ -266,7 +267,7 @@ function openedData(events: ReconciliationEvent[], breakId: string) {
 
 function adoptionEvent(command: ReconcileCommand, discrepancy: Discrepancy, breakId: string): ReconciliationEvent {
   const adoption = discrepancy.adoption;
-  const reason = `reconciliation ${command.reconciliationId} found ${discrepancy.class} on ${discrepancy.field}: ours ${discrepancy.ours ?? 'none'}, broker ${discrepancy.broker ?? 'none'}; broker truth adopted by policy${command.adoptionNote ? ` (${command.adoptionNote})` : ''}`;
+  const reason = `reconciliation ${command.reconciliationId} found ${discrepancy.class} on ${discrepancy.field}: ours ${discrepancy.ours ?? 'none'}, broker ${discrepancy.broker ?? 'none'}; broker truth adopted by policy${command.adoptionNotes?.[discrepancy.class] ? ` (${command.adoptionNotes[discrepancy.class]})` : ''}`;
   switch (adoption.kind) {
     case 'position': {
       const adjustmentId = deterministicId('PositionAdjusted', breakId);

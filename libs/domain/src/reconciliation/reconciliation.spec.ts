@@ -271,3 +271,39 @@ describe('reconcile', () => {
     process.stdout.write(`reconciliation of 500 positions + 500 open orders: ${milliseconds.toFixed(1)} ms\n`);
   });
 });
+
+describe('a carried break when the policy in force says adopt', () => {
+  it('is resolved by an explicit adjustment on the same break, with the note in the reason, and opens nothing new', () => {
+    const ours = ledger({ positions: [{ symbol: 'AAPL', quantity: '5', averagePrice: '100' }] });
+    const broker = brokerView({ positions: [{ symbol: 'AAPL', quantity: '7', averagePrice: '100' }] });
+    const first = reconcile(command(ours, broker));
+    expect(first.halt).toBe(true);
+    const carried = first.openBreaks;
+    expect(carried).toHaveLength(1);
+
+    const adopted = reconcile(
+      command(ours, broker, {
+        reconciliationId: '6f1c1a52-3d1c-4a8e-9d4b-1b0f8a2d7c12',
+        openBreaks: carried,
+        policies: { ...defaultPolicies, quantity_mismatch: 'adopt' },
+        adoptionNotes: { quantity_mismatch: 'adopted on request of user:dana: bought by hand' },
+      }),
+    );
+    expect(adopted.events.map((event) => event.type)).toEqual(['PositionAdjusted', 'ReconciliationBreakResolved']);
+    const [adjustment, resolved] = adopted.events;
+    expect(adjustment!.data).toMatchObject({ breakId: carried[0]!.breakId, quantityBefore: '5', quantityAfter: '7', reason: expect.stringContaining('user:dana: bought by hand') });
+    expect(resolved!.data).toMatchObject({ breakId: carried[0]!.breakId, resolution: 'adopted_broker_truth', adjustmentEventId: adjustment!.id });
+    expect(adopted).toMatchObject({ status: 'breaks', halt: false, openBreaks: [] });
+    expect(adopted.report.breaks).toEqual([{ class: 'quantity_mismatch', symbol: 'AAPL', ours: '5', broker: '7', policy: 'adopt' }]);
+    const registry = createEventRegistry();
+    for (const event of adopted.events) expect(() => registry.validate(event.type, undefined, event.data)).not.toThrow();
+  });
+
+  it('never adopts a quarantined foreign order, whatever the policy', () => {
+    const broker = brokerView({ openOrders: [order({ clientOrderId: 'by-hand', brokerOrderId: 'b-9' })] });
+    const first = reconcile(command(ledger(), broker));
+    const again = reconcile(command(ledger(), broker, { openBreaks: first.openBreaks, policies: { ...defaultPolicies, unknown_order: 'adopt' } }));
+    expect(again.events).toEqual([]);
+    expect(again.openBreaks.map((item) => item.policy)).toEqual(['quarantine']);
+  });
+});

@@ -3,7 +3,7 @@ import type { BrokerFill } from '@tollgate/contracts';
 import { createEventRegistry } from '@tollgate/contracts';
 import { DomainError } from '@tollgate/kernel';
 import { adoptFills, brokerFillEventId } from './adopt-fills';
-import { tradingReadiness } from './readiness';
+import { readinessTradingState, tradingReadiness } from './readiness';
 import { defaultRetryPolicy, nextRetry, validateRetryPolicy } from './retry';
 import type { SyncCommand } from './sync.commands';
 import { decideSync } from './sync.decide';
@@ -205,5 +205,18 @@ describe('trading readiness', () => {
     const down = evolveSync(synced, decideSync({ ...base, type: 'RecordDisconnect', reason: 'x', now: '2026-01-02T15:00:06.000Z' }, synced)[0]!);
     expect(tradingReadiness(down, passedRun).ready).toBe(false);
     expect(tradingReadiness(synced, { ...passedRun, latest: { status: 'breaks', halt: true, checkedAt: '2026-01-02T15:00:05.000Z' } }).ready).toBe(false);
+  });
+});
+
+describe('readiness as a trading state', () => {
+  it('halts an account that is not ready, or was never assessed where reconciliation must run', () => {
+    expect(readinessTradingState({ ready: true, reasons: [] }, 'halted')).toBeNull();
+    expect(readinessTradingState({ ready: false, reasons: ['the broker connection is down'] }, 'ignore')).toEqual({
+      status: 'HALTED',
+      cause: 'reconciliation:not_ready',
+      reason: 'the broker connection is down',
+    });
+    expect(readinessTradingState(null, 'halted')).toMatchObject({ status: 'HALTED' });
+    expect(readinessTradingState(null, 'ignore')).toBeNull();
   });
 });

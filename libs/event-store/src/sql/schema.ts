@@ -241,7 +241,10 @@ export class SchemaTooNewError extends Error {
 export async function migrate(executor: SqlExecutor): Promise<{ applied: number[]; version: number }> {
   const current = await appliedVersions(executor).catch(() => undefined);
   if (current && Math.max(0, ...current) > LATEST_SCHEMA_VERSION) throw new SchemaTooNewError(Math.max(...current), LATEST_SCHEMA_VERSION);
-  if (current && migrations.every((migration) => current.has(migration.version))) return { applied: [], version: LATEST_SCHEMA_VERSION };
+  if (current && migrations.every((migration) => current.has(migration.version))) {
+    await assertReleasedSchema(executor);
+    return { applied: [], version: LATEST_SCHEMA_VERSION };
+  }
   return executor.transaction(async (session) => {
     await session.query(`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`);
     await session.exec(`
@@ -271,4 +274,19 @@ async function appliedVersions(executor: SqlExecutor): Promise<Set<number> | und
   if (!rows[0]?.present) return undefined;
   const applied = await executor.query<{ version: number }>(`SELECT version FROM ${SCHEMA}.migrations`);
   return new Set(applied.rows.map((row) => Number(row.version)));
+}
+
+/**
+ * A database migrated by a pre-release build (before the per-append global log) records version 1
+ * but has other tables; say so plainly instead of failing later on a missing column.
+ */
+async function assertReleasedSchema(executor: SqlExecutor): Promise<void> {
+  const { rows } = await executor.query<{ present: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = '${SCHEMA}' AND table_name = 'events' AND column_name = 'append_id') AS present`,
+  );
+  if (!rows[0]?.present) {
+    throw new Error(
+      `the event store at ${executor.location} was created by a pre-release build with an incompatible schema; move it away (e.g. the ./.tollgate directory) and start again`,
+    );
+  }
 }
