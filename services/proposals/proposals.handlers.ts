@@ -112,7 +112,9 @@ export class ProposalsHandlers implements OnApplicationBootstrap, BeforeApplicat
   private readonly placeAttempts = new Map<string, number>();
   private readonly seen = new Set<string>();
   private readonly waiters = new Map<string, Array<() => void>>();
-  private queue: Promise<void> = Promise.resolve();
+  /** Work waits until the book has caught up with the store (market data may arrive while it catches up). */
+  private caughtUpWithStore: () => void = () => undefined;
+  private queue: Promise<void> = new Promise<void>((resolve) => (this.caughtUpWithStore = resolve));
   private queued = 0;
   private subscription: Subscription | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
@@ -158,6 +160,7 @@ export class ProposalsHandlers implements OnApplicationBootstrap, BeforeApplicat
     });
     await caughtUp;
     this.live = true;
+    this.caughtUpWithStore();
     // Whatever a crash left half done: exits to complete, abandon or place, conversions without an order.
     this.scheduleReconcile();
     if (this.options.expirySweepIntervalMs > 0) {
@@ -533,6 +536,7 @@ export class ProposalsHandlers implements OnApplicationBootstrap, BeforeApplicat
   /** Brings exit aggregates in line with their orders, and places intents that never reached execution. */
   private async reconcile(): Promise<void> {
     const at = this.now();
+    for (const positionId of this.anchors.keys()) if (this.book.positions.get(positionId)?.closed !== false) this.anchors.delete(positionId);
     for (const resolution of this.book.exitResolutions()) {
       const { position, exitIntentId } = resolution;
       if (resolution.kind === 'complete') {

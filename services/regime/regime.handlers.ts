@@ -63,21 +63,17 @@ export class RegimeHandlers implements OnApplicationBootstrap {
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    for (const symbol of this.options.symbols) await this.rebuild(symbol);
+    // Through each symbol's queue: a live bar that arrives meanwhile waits for the replay (and is skipped if it replayed).
+    await Promise.all(this.options.symbols.map((symbol) => this.enqueue(this.entry(symbol), () => this.rebuild(symbol))));
     this.logger.info({ symbols: [...this.monitors.keys()] }, 'regime monitors rebuilt from the recorded bars');
   }
 
   /** A bar from the market-data subjects. Bars of one symbol are handled one at a time, in order. */
   onBar(bar: BarMessage): Promise<void> {
     const entry = this.entry(bar.symbol);
-    this.pendingWork += 1;
-    const work = entry.queue.then(() => this.observe(entry, bar));
-    entry.queue = work
-      .catch((error: unknown) => this.logger.error({ err: error, symbol: bar.symbol, at: bar.timestamp }, `regime monitor for ${bar.symbol} failed on the bar at ${bar.timestamp}`))
-      .finally(() => {
-        this.pendingWork -= 1;
-      });
-    return entry.queue;
+    return this.enqueue(entry, () => this.observe(entry, bar)).catch((error: unknown) =>
+      this.logger.error({ err: error, symbol: bar.symbol, at: bar.timestamp }, `regime monitor for ${bar.symbol} failed on the bar at ${bar.timestamp}`),
+    );
   }
 
   /** True when no bar is waiting or being handled (a simulation settles on it). */
@@ -91,6 +87,18 @@ export class RegimeHandlers implements OnApplicationBootstrap {
   }
 
   // ---- internals ------------------------------------------------------------------------------
+
+  private enqueue(entry: SymbolMonitor, work: () => Promise<void>): Promise<void> {
+    this.pendingWork += 1;
+    const run = entry.queue.then(work);
+    entry.queue = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run.finally(() => {
+      this.pendingWork -= 1;
+    });
+  }
 
   private entry(symbol: string): SymbolMonitor {
     let entry = this.monitors.get(symbol);

@@ -8,11 +8,40 @@ import { canonicalJson } from '@tollgate/kernel';
  */
 export function canonicalText(value: unknown): string {
   try {
-    return write(value);
+    return isFlatRecord(value) ? JSON.stringify(value, Object.keys(value).sort()) : write(value);
   } catch (error) {
     if (error === REFUSED) return canonicalJson(value);
     throw error;
   }
+}
+
+/**
+ * Most event data is one level of strings, safe integers, booleans and nulls. JSON.stringify
+ * with the sorted key list as its whitelist writes exactly the canonical form of such an object
+ * (keys in list order, undefined dropped), natively.
+ */
+function isFlatRecord(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value) || value instanceof Date) return false;
+  const record = value as Record<string, unknown>;
+  for (const key in record) {
+    if (!Object.prototype.hasOwnProperty.call(record, key)) return false;
+    const item = record[key];
+    switch (typeof item) {
+      case 'string':
+      case 'boolean':
+      case 'undefined':
+        continue;
+      case 'number':
+        if (Number.isSafeInteger(item)) continue;
+        return false;
+      case 'object':
+        if (item === null) continue;
+        return false;
+      default:
+        return false;
+    }
+  }
+  return true;
 }
 
 const REFUSED = Symbol('refused');

@@ -1,4 +1,4 @@
-import { Module, type DynamicModule, type ForwardReference, type INestMicroservice, type Provider, type Type } from '@nestjs/common';
+import { Module, type DynamicModule, type OnApplicationShutdown, type ForwardReference, type INestMicroservice, type Provider, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { createEventStore, type CreateEventStoreOptions, type EventStore } from '@tollgate/event-store';
 import { createBus, type Bus, type CheckpointStore, type RequestOptions } from '@tollgate/messaging';
@@ -65,7 +65,14 @@ export async function createServiceApp(options: ServiceAppOptions): Promise<INes
     controllers: options.controllers ?? [],
     providers: options.providers ?? [],
   })
-  class ServiceModule {}
+  class ServiceModule implements OnApplicationShutdown {
+    // Nest returns the app behind a proxy that ignores assignments to `close`, so what this
+    // function opened is closed from the module's own shutdown hook, after every service stopped.
+    async onApplicationShutdown(): Promise<void> {
+      if (ownsBus) await bus.close();
+      if (ownsStore) await eventStore?.close();
+    }
+  }
   Object.defineProperty(ServiceModule, 'name', { value: `${toClassName(options.serviceName)}ServiceModule` });
 
   const app = await NestFactory.createMicroservice(ServiceModule, {
@@ -73,12 +80,6 @@ export async function createServiceApp(options: ServiceAppOptions): Promise<INes
     logger: new PinoNestLogger(telemetry.logger),
   });
   app.useGlobalFilters(new BusExceptionFilter());
-  const close = app.close.bind(app);
-  app.close = async () => {
-    await close();
-    if (ownsBus) await bus.close();
-    if (ownsStore) await eventStore?.close();
-  };
   try {
     await app.listen();
   } catch (error) {
