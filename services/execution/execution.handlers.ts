@@ -210,6 +210,8 @@ export class ExecutionHandlers implements OnApplicationBootstrap, BeforeApplicat
           ...(limitPrice ? { limitPrice } : {}),
           ...(request.stopPrice ? { stopPrice: request.stopPrice } : {}),
           ...(instrument ? { instrument } : {}),
+          accountId: this.options.accountId,
+          strategy: request.strategy ?? null,
         },
         metadata: { now: this.clock.now() },
       };

@@ -21,6 +21,17 @@ describe('canonicalText (the append hot path)', () => {
     fc.assert(fc.property(jsonValue, (value) => expect(canonicalText(value)).toBe(canonicalJson(value))), { numRuns: 500 });
   });
 
+  it('treats objects with a toJSON of their own the way canonicalJson does', () => {
+    class Money {
+      constructor(readonly amount: string) {}
+      toJSON() {
+        return 'not canonical';
+      }
+    }
+    expect(canonicalText(new Money('1.10'))).toBe(canonicalJson(new Money('1.10')));
+    expect(canonicalText({ b: '2', a: undefined, c: null, d: 7 })).toBe('{"b":"2","c":null,"d":7}');
+  });
+
   it('refuses what canonicalJson refuses, with the same path', () => {
     expect(() => canonicalText({ fill: { price: 187.25 } })).toThrow(NonCanonicalValueError);
     expect(() => canonicalText({ fill: { price: 187.25 } })).toThrow('$.fill.price');

@@ -21,7 +21,10 @@ export function canonicalText(value: unknown): string {
  * (keys in list order, undefined dropped), natively.
  */
 function isFlatRecord(value: unknown): value is Record<string, unknown> {
-  if (value === null || typeof value !== 'object' || Array.isArray(value) || value instanceof Date) return false;
+  if (value === null || typeof value !== 'object') return false;
+  // Plain objects only: a class could carry toJSON, which JSON.stringify would honour.
+  const prototype = Object.getPrototypeOf(value) as unknown;
+  if (prototype !== Object.prototype && prototype !== null) return false;
   const record = value as Record<string, unknown>;
   for (const key in record) {
     if (!Object.prototype.hasOwnProperty.call(record, key)) return false;

@@ -37,6 +37,10 @@ export const OrderInitialized = defineEvent(
       stopPrice: positiveDecimalString.optional(),
       timeInForce,
       initializedAt: isoTimestamp,
+      /** The account the order trades for, so scoped controls survive a restart of any service. */
+      accountId: z.string().min(1).optional(),
+      /** The strategy behind the order; null for manual orders and safety exits. */
+      strategy: z.string().min(1).nullable().optional(),
     })
     .strict(),
 );

@@ -35,6 +35,9 @@ export type InitializeOrder = OrderCommandShape<
     stopPrice?: DecimalString;
     /** When given, tick size, lot size and shortability are checked. */
     instrument?: Instrument;
+    accountId?: string;
+    /** The strategy behind the order; null for manual orders. */
+    strategy?: string | null;
   }
 >;
 export type DenyOrder = OrderCommandShape<'DenyOrder', { reasons: string[] }>;

@@ -137,6 +137,8 @@ function initialize(command: InitializeOrder, state: OrderState): OrderEvent[] {
         ...(stopPrice ? { stopPrice: decString(stopPrice) } : {}),
         timeInForce: data.timeInForce,
         initializedAt: at(command),
+        ...(data.accountId ? { accountId: data.accountId } : {}),
+        ...(data.strategy !== undefined ? { strategy: data.strategy } : {}),
       },
     },
   ];
