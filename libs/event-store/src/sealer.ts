@@ -16,6 +16,8 @@ export class Sealer {
   private closed = false;
   private lastStart = 0;
   private readonly waiters: Array<{ generation: number; resolve: () => void; reject: (error: unknown) => void }> = [];
+  /** Commit times of this process's queued appends that no later sealer is known to cover. */
+  private readonly uncovered: number[] = [];
 
   constructor(
     private readonly executor: SqlExecutor,
@@ -27,28 +29,67 @@ export class Sealer {
     private readonly minIntervalMs = 0,
   ) {}
 
-  /** Asks for a seal, after `delayMs` (requests made meanwhile share it). */
-  request(delayMs = 0): Promise<void> {
+  /** Asks for a seal now; requests made while one runs share the next. */
+  request(): Promise<void> {
+    this.uncovered.length = 0;
     const generation = ++this.requested;
     const done = this.waitFor(generation);
-    if (delayMs > 0 && !this.running) {
-      this.timer ??= setTimeout(() => {
-        this.timer = undefined;
-        this.kick();
-      }, delayMs);
-    } else {
-      this.kick();
-    }
+    this.kick();
     return done;
   }
 
-  /** Resolves when every seal requested so far has run (read-your-writes for this process). */
+  /**
+   * An append committed at `committedAt` (performance.now()) found the seal lock taken and was
+   * queued. The next append that gets the lock seals it in its own commit, so a background seal
+   * is only asked for if, `delayMs` later, no append that sealed has started since.
+   */
+  noteQueued(committedAt: number, delayMs: number): void {
+    this.uncovered.push(committedAt);
+    this.scheduleCheck(delayMs);
+  }
+
+  private scheduleCheck(delayMs: number): void {
+    if (this.timer || this.closed) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      if (this.uncovered.length > 0 && !this.running) void this.trySeal(delayMs);
+    }, delayMs);
+    this.timer.unref();
+  }
+
+  /**
+   * A background seal that never waits for the lock: a waiter would take the lock the moment it is
+   * free and leave every append behind it queued. If the lock is taken, look again later.
+   */
+  private async trySeal(delayMs: number): Promise<void> {
+    const startedAt = performance.now();
+    try {
+      const { rows } = await this.executor.query<{ head: number | null }>(`SELECT ${SCHEMA}.seal(false) AS head`);
+      const head = rows[0]?.head;
+      if (head !== null && head !== undefined) {
+        this.noteSealedBy(startedAt);
+        this.onSealed(Number(head));
+      }
+    } catch {
+      // The sweep and any waiting reader retry; nothing is lost while an append sits queued.
+    }
+    if (this.uncovered.length > 0) this.scheduleCheck(delayMs);
+  }
+
+  /** An append that started at `startedAt` sealed: it took everything committed before that. */
+  noteSealedBy(startedAt: number): void {
+    if (this.uncovered.length === 0) return;
+    const remaining = this.uncovered.filter((committedAt) => committedAt >= startedAt);
+    this.uncovered.length = 0;
+    this.uncovered.push(...remaining);
+  }
+
+  /** Resolves when this process's appends so far are sealed (read-your-writes). */
   settle(): Promise<void> {
-    if (this.completed >= this.requested) return Promise.resolve();
-    const done = this.waitFor(this.requested);
     // Whoever waits should not also wait out a deferral.
-    this.kick();
-    return done;
+    if (this.uncovered.length > 0) return this.request();
+    if (this.completed >= this.requested) return Promise.resolve();
+    return this.waitFor(this.requested);
   }
 
   async close(): Promise<void> {
@@ -65,10 +106,6 @@ export class Sealer {
   }
 
   private kick(): void {
-    if (this.timer) {
-      clearTimeout(this.timer);
-      this.timer = undefined;
-    }
     if (this.running || this.closed) return;
     this.running = this.loop().finally(() => {
       this.running = undefined;

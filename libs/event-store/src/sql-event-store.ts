@@ -101,7 +101,7 @@ export class SqlEventStore implements EventStore {
     this.readBatchSize = options.readBatchSize ?? 5_000;
     this.pollIntervalMs = options.pollIntervalMs ?? 1_000;
     this.headCacheSize = options.streamHeadCacheSize ?? 10_000;
-    this.deferredSealMs = options.deferredSealMs ?? 1;
+    this.deferredSealMs = options.deferredSealMs ?? 5;
     this.sealer = new Sealer(executor, (head) => this.onSealed(head), options.sealIntervalMs ?? 0);
     this.sweepTimer = setInterval(() => void this.sweep(), options.sweepIntervalMs ?? 1_000);
     this.sweepTimer.unref();
@@ -191,6 +191,7 @@ export class SqlEventStore implements EventStore {
         throw new WrongExpectedVersionError(streamId, expectedVersion, head.version);
       }
       const chained = chain(streamId, head, prepared);
+      const startedAt = performance.now();
       let written: number | 'queued' | undefined;
       try {
         written = await this.write(streamId, head, prepared, chained);
@@ -208,9 +209,10 @@ export class SqlEventStore implements EventStore {
         this.rememberHead(streamId, { version: head.version + prepared.length, hash: chained[chained.length - 1]! });
         if (written === 'queued') {
           // Another transaction held the seal lock: the next one to get it seals this append. A
-          // deferred seal here makes sure that happens even if no other append follows.
-          if (this.options.sealAfterAppend !== false) this.sealer.request(this.deferredSealMs).catch(() => undefined);
+          // deferred seal makes sure that happens even if no other append follows.
+          if (this.options.sealAfterAppend !== false) this.sealer.noteQueued(performance.now(), this.deferredSealMs);
         } else {
+          this.sealer.noteSealedBy(startedAt);
           this.onSealed(written);
         }
         return { streamId, firstVersion: head.version + 1, lastVersion: head.version + prepared.length, deduplicated: false };

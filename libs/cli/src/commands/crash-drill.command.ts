@@ -157,7 +157,8 @@ export function register(program: Command): void {
         seed: report.seed,
         problems: report.problems,
       };
-      if (options.record) await recordCompleted(document, output);
+      // `--no-record` may be taken by the parent `drill` command, which has the same option.
+      if (options.record && command.parent?.opts<{ record?: boolean }>().record !== false) await recordCompleted(document, output);
       if (report.workDir) output.info(`kept: ${report.workDir}`);
       output.result(document, renderCrashDrill);
       if (!report.passed) process.exitCode = 1;

@@ -1,7 +1,7 @@
 import { SCHEMA } from './schema';
 
 const APPEND_SIGNATURE = `${SCHEMA}.append(text, bigint, text, uuid[], text[], integer[], text[], text[], timestamptz[], text[], boolean)`;
-const SEAL_SIGNATURE = `${SCHEMA}.seal()`;
+const SEAL_SIGNATURE = `${SCHEMA}.seal(boolean)`;
 
 /**
  * Production grants for the role services log in as. It reads everything, writes events only

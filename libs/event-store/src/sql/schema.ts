@@ -165,12 +165,17 @@ END $$;
 -- Only seal() and append(), which take the lock first, may call it.
 REVOKE ALL ON FUNCTION ${SCHEMA}.seal_locked(bigint, text, bigint, integer, text, timestamptz) FROM PUBLIC;
 
--- Seals whatever is queued, waiting for the lock if another transaction holds it. Each statement
--- of a VOLATILE function takes a fresh snapshot, so the queue is read after the lock is held.
-CREATE FUNCTION ${SCHEMA}.seal() RETURNS bigint
+-- Seals whatever is queued. With p_wait it waits for the lock; without, it returns NULL when
+-- another transaction holds it (that one may be sealing already). Each statement of a VOLATILE
+-- function takes a fresh snapshot, so the queue is read after the lock is held.
+CREATE FUNCTION ${SCHEMA}.seal(p_wait boolean DEFAULT true) RETURNS bigint
   LANGUAGE plpgsql SECURITY DEFINER SET search_path = ${SCHEMA}, pg_temp AS $$
 BEGIN
-  PERFORM pg_advisory_xact_lock(${SEAL_LOCK_KEY});
+  IF p_wait THEN
+    PERFORM pg_advisory_xact_lock(${SEAL_LOCK_KEY});
+  ELSIF NOT pg_try_advisory_xact_lock(${SEAL_LOCK_KEY}) THEN
+    RETURN NULL;
+  END IF;
   RETURN ${SCHEMA}.seal_locked(NULL, NULL, NULL, NULL, NULL, NULL);
 END $$;
 
