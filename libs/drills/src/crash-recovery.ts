@@ -125,6 +125,8 @@ class DrillProcess {
   private child: ChildProcess | undefined;
   private exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }> | undefined;
   private readonly log: WriteStream;
+  /** The last lines it wrote, so a failure can say why without the log file. */
+  private recent: string[] = [];
   starts = 0;
 
   constructor(
@@ -143,6 +145,7 @@ class DrillProcess {
   /** Starts the process and resolves with the first line (stdout or stderr) that `readyPrefix` matches. */
   start(readyPrefix: RegExp, timeoutMs = 60_000): Promise<string> {
     this.starts += 1;
+    this.recent = [];
     this.log.write(`\n==== start ${this.starts} at ${new Date().toISOString()}\n`);
     const child = spawn(process.execPath, this.args, { cwd: ROOT, env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
@@ -153,6 +156,7 @@ class DrillProcess {
       const timer = setTimeout(() => reject(new Error(`${this.name} did not start within ${timeoutMs} ms (see its log)`)), timeoutMs);
       const watch = (chunk: Buffer) => {
         this.log.write(chunk);
+        this.recent = [...this.recent, ...chunk.toString('utf8').split('\n').filter((line) => line.trim() !== '')].slice(-5);
         if (ready) return;
         buffer += chunk.toString('utf8');
         const line = buffer.split('\n').find((item) => readyPrefix.test(item));
@@ -166,7 +170,7 @@ class DrillProcess {
       child.stderr!.on('data', watch);
       void this.exit!.then(({ code, signal }) => {
         clearTimeout(timer);
-        reject(new Error(`${this.name} exited (${signal ?? code}) before it was ready (see its log)`));
+        reject(new Error(`${this.name} exited (${signal ?? code}) before it was ready: ${this.recent.slice(-2).join(' | ').slice(0, 400)}`));
       });
     });
   }

@@ -5,7 +5,7 @@ import { canonicalJson, isUuid } from '@tollgate/kernel';
 import type { EventRegistry } from '@tollgate/contracts';
 import { ImportRefusedError, ImportTargetNotEmptyError } from './errors';
 import { canonicalEnvelope, globalHash, streamHash } from './hashing';
-import { isoFromPostgres, POSITION_OF_EVENT, utcText } from './rows';
+import { eventsOfAppend, isoFromPostgres, NEXT_APPENDS, POSITION_OF_EVENT, utcText } from './rows';
 import { validateStreamId } from './prepare';
 import { transactionOn, type SqlExecutor, type SqlSession } from './sql/executor';
 import { GENESIS_HASH, SCHEMA } from './sql/schema';
@@ -59,11 +59,8 @@ function trailer(events: number, headPosition: number, headHash: string): string
 
 const EXPORT_SQL = `SELECT ${POSITION_OF_EVENT}, e.event_id, e.stream_id, e.stream_version, e.event_type, e.schema_version, e.data, e.metadata,
     ${utcText('e.occurred_at')}, ${utcText('e.recorded_at')}, e.stream_hash, g.log_hash
-  FROM ${SCHEMA}.global_log g
-  JOIN ${SCHEMA}.events e ON e.stream_id = g.stream_id
-    AND e.stream_version >= g.first_version + GREATEST(0, $1 - g.first_position + 1)
-    AND e.stream_version <= g.first_version + (g.last_position - g.first_position)
-  WHERE g.last_position > $1
+  FROM ${NEXT_APPENDS}
+  ${eventsOfAppend('e.*', '$1')}
   ORDER BY g.last_position, e.stream_version
   LIMIT $2`;
 

@@ -34,15 +34,35 @@ export function isoFromPostgres(text: string, fractionDigits: 3 | 6): string {
 export const POSITION_OF_EVENT = 'g.first_position + (e.stream_version - g.first_version)';
 
 /**
- * Sealed events after position $1, at most $2, in position order. The global log is walked by
- * append (last_position); each append's events come from the events primary key in version order.
+ * The events of each global-log row `g`, in version order, skipping those at or before position
+ * `afterParam`. LATERAL with its own ORDER BY/LIMIT keeps the plan a walk of the global log with an
+ * index range scan per append, whatever the statistics say (a hash join over all events would
+ * read the whole table for every batch).
  */
+export function eventsOfAppend(columns: string, afterParam = '0'): string {
+  return `CROSS JOIN LATERAL (
+    SELECT ${columns} FROM ${SCHEMA}.events e
+    WHERE e.stream_id = g.stream_id
+      AND e.stream_version >= g.first_version + GREATEST(0, ${afterParam} - g.first_position + 1)
+      AND e.stream_version <= g.first_version + (g.last_position - g.first_position)
+    ORDER BY e.stream_version
+    LIMIT g.last_position - g.first_position + 1
+  ) e`;
+}
+
+const LATERAL_EVENT_COLUMNS = `e.stream_version, e.event_id, e.stream_id, e.event_type, e.schema_version, e.data, e.metadata, e.occurred_at, e.recorded_at`;
+
+/**
+ * The global-log rows that can hold the $2 events after position $1 (each append has at least
+ * one), read in order through the primary key, so the LIMIT above them stops the walk early
+ * instead of sorting the whole tail of the log (PGlite keeps no statistics to know better).
+ */
+export const NEXT_APPENDS = `(SELECT * FROM ${SCHEMA}.global_log WHERE last_position > $1 ORDER BY last_position LIMIT $2) g`;
+
+/** Sealed events after position $1, at most $2, in position order. */
 export const READ_ALL_SQL = `SELECT ${POSITION_OF_EVENT} AS position, ${EVENT_COLUMNS}
-  FROM ${SCHEMA}.global_log g
-  JOIN ${SCHEMA}.events e ON e.stream_id = g.stream_id
-    AND e.stream_version >= g.first_version + GREATEST(0, $1 - g.first_position + 1)
-    AND e.stream_version <= g.first_version + (g.last_position - g.first_position)
-  WHERE g.last_position > $1
+  FROM ${NEXT_APPENDS}
+  ${eventsOfAppend(LATERAL_EVENT_COLUMNS, '$1')}
   ORDER BY g.last_position, e.stream_version
   LIMIT $2`;
 

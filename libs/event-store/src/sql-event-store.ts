@@ -87,6 +87,7 @@ export class SqlEventStore implements EventStore {
   private stopListening: Promise<() => Promise<void>> | undefined;
   private closed = false;
   private lastCheckpoint = 0;
+  private analyzedAt = 0;
   private checkpointing: Promise<void> | undefined;
   private readonly readBatchSize: number;
   private readonly pollIntervalMs: number;
@@ -382,6 +383,7 @@ export class SqlEventStore implements EventStore {
 
   private async sweep(): Promise<void> {
     if (this.closed) return;
+    await this.refreshStatistics();
     try {
       const { rows } = await this.executor.query<{ waiting: boolean }>(
         `SELECT EXISTS (SELECT 1 FROM ${SCHEMA}.seal_queue) AS waiting`,
@@ -396,6 +398,23 @@ export class SqlEventStore implements EventStore {
    * Writes the append. Returns undefined when the stream was no longer at `head` (nothing written),
    * 'queued' when written but left for the next sealer, else the sealed head position.
    */
+  /**
+   * PGlite runs no autovacuum, so its planner never learns how big the log is and would sort the
+   * whole tail of it for every page read. Analyze each time the log has doubled (from 10,000).
+   */
+  private async refreshStatistics(): Promise<void> {
+    if (this.executor.backend !== 'pglite') return;
+    const head = this.heads.known;
+    if (head < Math.max(10_000, this.analyzedAt * 2)) return;
+    this.analyzedAt = head;
+    try {
+      await this.executor.exec(`ANALYZE ${SCHEMA}.global_log; ANALYZE ${SCHEMA}.events`);
+      await this.executor.exec(`VACUUM ${SCHEMA}.seal_queue`);
+    } catch {
+      // Statistics are an optimisation; the next doubling tries again.
+    }
+  }
+
   private async write(streamId: string, head: StreamHead, events: PreparedEvent[], hashes: string[]): Promise<number | 'queued' | undefined> {
     const params = [
       streamId,

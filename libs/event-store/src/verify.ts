@@ -1,7 +1,7 @@
 import { verifyCheckpointSignature, type CheckpointKeys } from './checkpoints';
 import { globalHash, streamHash } from './hashing';
 import type { SqlExecutor, SqlSession } from './sql/executor';
-import { isoFromPostgres, utcText } from './rows';
+import { eventsOfAppend, isoFromPostgres, utcText } from './rows';
 import { GENESIS_HASH, SCHEMA } from './sql/schema';
 
 /**
@@ -91,8 +91,7 @@ const LOG_SQL = `SELECT first_position, last_position, append_id::text, stream_i
 /** The events those appends name, tagged with their append's last position. */
 const LOGGED_EVENTS_SQL = `SELECT g.last_position, ${EVENT_FIELDS}
   FROM ${SCHEMA}.global_log g
-  JOIN ${SCHEMA}.events e ON e.stream_id = g.stream_id
-    AND e.stream_version BETWEEN g.first_version AND g.first_version + (g.last_position - g.first_position)
+  ${eventsOfAppend('e.*')}
   WHERE g.last_position > $1 AND g.last_position <= $2
   ORDER BY g.last_position, e.stream_version`;
 
@@ -177,7 +176,7 @@ class Verifier {
     private readonly prefetchSession: SqlSession | undefined,
     private readonly options: VerifyOptions,
   ) {
-    this.batchSize = options.batchSize ?? 20_000;
+    this.batchSize = options.batchSize ?? 10_000;
   }
 
   async run(): Promise<VerifyResult> {

@@ -113,52 +113,40 @@ CREATE TRIGGER global_log_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON ${S
 -- (in append_id order, which for one stream is commit order), then the caller's own append if given.
 CREATE FUNCTION ${SCHEMA}.seal_locked(own_append bigint, own_stream text, own_first_version bigint, own_count integer,
     own_last_hash text, own_recorded timestamptz) RETURNS bigint
-  LANGUAGE plpgsql SET search_path = ${SCHEMA}, pg_temp AS $$
+  -- No SET clause: only append() and seal() call it, and they fix search_path already.
+  LANGUAGE plpgsql AS $$
 DECLARE
   v_head bigint;
   v_hash text;
-  v_first bigint;
-  v_taken ${SCHEMA}.seal_queue[];
-  v_item ${SCHEMA}.seal_queue;
-  v_slot integer := 0;
-  v_lasts bigint[] := '{}';
-  v_firsts bigint[] := '{}';
-  v_appends bigint[] := '{}';
-  v_streams text[] := '{}';
-  v_versions bigint[] := '{}';
-  v_hashes text[] := '{}';
+  v_start bigint;
+  v_item record;
 BEGIN
-  WITH removed AS (DELETE FROM ${SCHEMA}.seal_queue RETURNING *)
-    SELECT array_agg((r.append_id, r.stream_id, r.first_version, r.event_count, r.last_hash, r.recorded_at)::${SCHEMA}.seal_queue ORDER BY r.append_id)
-    INTO v_taken FROM removed r;
-  IF own_append IS NOT NULL THEN
-    v_taken := coalesce(v_taken, '{}') || (own_append, own_stream, own_first_version, own_count, own_last_hash, own_recorded)::${SCHEMA}.seal_queue;
-  END IF;
   SELECT g.last_position, g.log_hash INTO v_head, v_hash FROM ${SCHEMA}.global_log g ORDER BY g.last_position DESC LIMIT 1;
   IF v_head IS NULL THEN
     v_head := 0;
     v_hash := '${GENESIS_HASH}';
   END IF;
-  IF v_taken IS NULL OR cardinality(v_taken) = 0 THEN
-    RETURN v_head;
-  END IF;
-  FOREACH v_item IN ARRAY v_taken LOOP
-    v_first := v_head + 1;
+  v_start := v_head;
+  FOR v_item IN
+    WITH removed AS (DELETE FROM ${SCHEMA}.seal_queue RETURNING *)
+    SELECT * FROM removed ORDER BY append_id
+  LOOP
+    v_hash := encode(sha256(convert_to(concat_ws(':', v_hash, v_head + 1, v_head + v_item.event_count, v_item.first_version,
+      v_item.last_hash, ${SCHEMA}.utc_micros(v_item.recorded_at), v_item.stream_id), 'UTF8')), 'hex');
+    INSERT INTO ${SCHEMA}.global_log (last_position, first_position, append_id, stream_id, first_version, log_hash)
+      VALUES (v_head + v_item.event_count, v_head + 1, v_item.append_id, v_item.stream_id, v_item.first_version, v_hash);
     v_head := v_head + v_item.event_count;
-    v_hash := encode(sha256(convert_to(concat_ws(':', v_hash, v_first, v_head, v_item.first_version, v_item.last_hash,
-      ${SCHEMA}.utc_micros(v_item.recorded_at), v_item.stream_id), 'UTF8')), 'hex');
-    -- Subscript assignment grows the arrays in place (|| would copy them each time).
-    v_slot := v_slot + 1;
-    v_lasts[v_slot] := v_head;
-    v_firsts[v_slot] := v_first;
-    v_appends[v_slot] := v_item.append_id;
-    v_streams[v_slot] := v_item.stream_id;
-    v_versions[v_slot] := v_item.first_version;
-    v_hashes[v_slot] := v_hash;
   END LOOP;
-  INSERT INTO ${SCHEMA}.global_log (last_position, first_position, append_id, stream_id, first_version, log_hash)
-    SELECT * FROM unnest(v_lasts, v_firsts, v_appends, v_streams, v_versions, v_hashes);
-  PERFORM pg_notify('${SEALED_CHANNEL}', v_head::text);
+  IF own_append IS NOT NULL THEN
+    v_hash := encode(sha256(convert_to(concat_ws(':', v_hash, v_head + 1, v_head + own_count, own_first_version,
+      own_last_hash, ${SCHEMA}.utc_micros(own_recorded), own_stream), 'UTF8')), 'hex');
+    INSERT INTO ${SCHEMA}.global_log (last_position, first_position, append_id, stream_id, first_version, log_hash)
+      VALUES (v_head + own_count, v_head + 1, own_append, own_stream, own_first_version, v_hash);
+    v_head := v_head + own_count;
+  END IF;
+  IF v_head > v_start THEN
+    PERFORM pg_notify('${SEALED_CHANNEL}', v_head::text);
+  END IF;
   RETURN v_head;
 END $$;
 
