@@ -61,6 +61,7 @@ const MAX_APPEND_ATTEMPTS = 20;
 
 /** See event_store.append() in sql/schema.ts: one round trip, sealed in the same commit when it can be. */
 const APPEND_SQL = `SELECT ${SCHEMA}.append($1, $2, $3, $4::uuid[], $5::text[], $6::integer[], $7::text[], $8::text[], $9::timestamptz[], $10::text[], $11) AS result`;
+const APPEND_ONE_SQL = `SELECT ${SCHEMA}.append_one($1, $2, $3, $4::uuid, $5, $6::integer, $7, $8, $9::timestamptz, $10) AS result`;
 
 const STREAM_COLUMNS = `${POSITION_OF_EVENT} AS position, ${EVENT_COLUMNS}, e.stream_hash`;
 const READ_STREAM_FORWARD_SQL = `SELECT ${STREAM_COLUMNS}
@@ -416,21 +417,25 @@ export class SqlEventStore implements EventStore {
   }
 
   private async write(streamId: string, head: StreamHead, events: PreparedEvent[], hashes: string[]): Promise<number | 'queued' | undefined> {
-    const params = [
-      streamId,
-      head.version,
-      hashes[hashes.length - 1],
-      textArrayLiteral(events.map((event) => event.id)),
-      textArrayLiteral(events.map((event) => event.type)),
-      `{${events.map((event) => event.schemaVersion).join(',')}}`,
-      textArrayLiteral(events.map((event) => event.data), { jsonText: true }),
-      textArrayLiteral(events.map((event) => event.metadata), { jsonText: true }),
-      textArrayLiteral(events.map((event) => event.occurredAt)),
-      textArrayLiteral(hashes),
-      this.options.sealAfterAppend !== false,
-    ];
+    const maySeal = this.options.sealAfterAppend !== false;
+    const single = events.length === 1 ? events[0] : undefined;
+    const [sql, params] = single
+      ? [APPEND_ONE_SQL, [streamId, head.version, hashes[0], single.id, single.type, single.schemaVersion, single.data, single.metadata, single.occurredAt, maySeal]]
+      : [APPEND_SQL, [
+          streamId,
+          head.version,
+          hashes[hashes.length - 1],
+          textArrayLiteral(events.map((event) => event.id)),
+          textArrayLiteral(events.map((event) => event.type)),
+          `{${events.map((event) => event.schemaVersion).join(',')}}`,
+          textArrayLiteral(events.map((event) => event.data), { jsonText: true }),
+          textArrayLiteral(events.map((event) => event.metadata), { jsonText: true }),
+          textArrayLiteral(events.map((event) => event.occurredAt)),
+          textArrayLiteral(hashes),
+          maySeal,
+        ]];
     const hook = this.options.testHooks?.beforeCommit;
-    const run = async (session: SqlQueryable) => (await session.query<{ result: number | string | null }>(APPEND_SQL, params)).rows[0]?.result;
+    const run = async (session: SqlQueryable) => (await session.query<{ result: number | string | null }>(sql, params)).rows[0]?.result;
     const result = hook
       ? await this.executor.transaction(async (session) => {
           const outcome = await run(session);

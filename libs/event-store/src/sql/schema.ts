@@ -198,6 +198,33 @@ BEGIN
     VALUES (v_append, p_stream, p_previous_version + 1, v_count, p_last_hash, v_recorded);
   RETURN -1;
 END $$;
+
+-- append() for the commonest case, one event, with scalar parameters: parsing seven one-element
+-- array literals and unnesting them costs more than the insert itself.
+CREATE FUNCTION ${SCHEMA}.append_one(p_stream text, p_previous_version bigint, p_hash text, p_id uuid, p_type text,
+    p_schema_version integer, p_data text, p_metadata text, p_occurred timestamptz, p_may_seal boolean) RETURNS bigint
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = ${SCHEMA}, pg_temp AS $$
+DECLARE
+  v_append bigint;
+  v_recorded timestamptz;
+BEGIN
+  INSERT INTO ${SCHEMA}.streams AS s (stream_id, version, head_hash) VALUES (p_stream, p_previous_version + 1, p_hash)
+    ON CONFLICT (stream_id) DO UPDATE SET version = EXCLUDED.version, head_hash = EXCLUDED.head_hash
+    WHERE s.version = p_previous_version;
+  IF NOT FOUND THEN
+    RETURN NULL;
+  END IF;
+  v_append := nextval('${SCHEMA}.append_ids');
+  v_recorded := clock_timestamp();
+  INSERT INTO ${SCHEMA}.events (stream_id, stream_version, event_id, append_id, event_type, schema_version, data, metadata, occurred_at, recorded_at, stream_hash)
+    VALUES (p_stream, p_previous_version + 1, p_id, v_append, p_type, p_schema_version, p_data, p_metadata, p_occurred, v_recorded, p_hash);
+  IF p_may_seal AND pg_try_advisory_xact_lock(${SEAL_LOCK_KEY}) THEN
+    RETURN ${SCHEMA}.seal_locked(v_append, p_stream, p_previous_version + 1, 1, p_hash, v_recorded);
+  END IF;
+  INSERT INTO ${SCHEMA}.seal_queue (append_id, stream_id, first_version, event_count, last_hash, recorded_at)
+    VALUES (v_append, p_stream, p_previous_version + 1, 1, p_hash, v_recorded);
+  RETURN -1;
+END $$;
 `,
   },
   {
