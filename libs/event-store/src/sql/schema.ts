@@ -297,12 +297,14 @@ async function appliedVersions(executor: SqlExecutor): Promise<Set<number> | und
 }
 
 /**
- * A database migrated by a pre-release build (before the per-append global log) records version 1
- * but has other tables; say so plainly instead of failing later on a missing column.
+ * A database migrated by a pre-release build records version 1 but has other tables or functions;
+ * say so plainly instead of failing later on a missing column.
  */
 async function assertReleasedSchema(executor: SqlExecutor): Promise<void> {
   const { rows } = await executor.query<{ present: boolean }>(
-    `SELECT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = '${SCHEMA}' AND table_name = 'events' AND column_name = 'append_id') AS present`,
+    `SELECT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = '${SCHEMA}' AND table_name = 'events' AND column_name = 'append_id')
+        AND to_regprocedure('${SCHEMA}.append_one(text, bigint, text, uuid, text, integer, text, text, timestamptz, boolean)') IS NOT NULL
+        AND to_regprocedure('${SCHEMA}.seal(boolean)') IS NOT NULL AS present`,
   );
   if (!rows[0]?.present) {
     throw new Error(
