@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { INestMicroservice } from '@nestjs/common';
 import type { RuntimeConfigInput } from '@tollgate/application';
 import { commandSubjects, riskCheckRequest, type RecordedEvent, type RiskCheckResponse } from '@tollgate/contracts';
-import { ledgerSnapshot } from '@tollgate/domain/ledger';
+import { ledgerSnapshot, replayLedger } from '@tollgate/domain/ledger';
 import type { EventStore } from '@tollgate/event-store';
 import type { Bus } from '@tollgate/messaging';
 import { BUS, EVENT_STORE } from '@tollgate/nest';
@@ -14,7 +14,7 @@ import { waitFor } from '@tollgate/testing';
 import type { OrderView, PlaceOrderResponse } from '../execution/execution.commands';
 import { hostServices, type HostedSystem } from '../host';
 import type { PositionsResponse } from '../ledger/ledger.commands';
-import { LedgerHandlers, replayLedger } from '../ledger/ledger.handlers';
+import { LedgerHandlers } from '../ledger/ledger.handlers';
 
 /**
  * The trading core in one process, as `tollgate run` hosts it: the embedded store (PGlite) and the
@@ -223,7 +223,7 @@ describe('the trading core in one process', () => {
     const ledger = app.get(LedgerHandlers, { strict: false });
     const head = await store.headPosition();
     await waitFor(() => ledger.checkpoint >= head, { what: 'the ledger to reach the head of the log' });
-    const replayed = replayLedger(await store.readAll(), 'default');
+    const replayed = replayLedger(await store.readAll(), { accountId: 'default', venue: 'simulated' });
     expect(ledgerSnapshot(replayed)).toEqual(ledgerSnapshot(ledger.fillLedger()));
     const aapl = ledgerSnapshot(replayed).positions.find((position) => position.symbol === 'AAPL')!;
     expect(aapl.lots.reduce((total, lot) => total + Number(lot.quantity), 0)).toBe(0);

@@ -1,14 +1,14 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import type { BarMessage, BrokerFillAdoptedData, OrderFilledData, QuoteMessage, RecordedEvent } from '@tollgate/contracts';
+import type { BarMessage, QuoteMessage, RecordedEvent } from '@tollgate/contracts';
 import {
-  applyFill,
   applyMark,
-  emptyLedger,
-  ledgerFillFromOrderFilled,
+  emptyLedgerFold,
+  foldLedgerEvent,
   ledgerReport,
   ledgerTotals,
   positionQuantity,
   unmarkedSymbols,
+  type AccountVenue,
   type LedgerFill,
   type LedgerState,
 } from '@tollgate/domain/ledger';
@@ -23,14 +23,13 @@ export const LEDGER_OPTIONS = Symbol('tollgate:ledger-options');
 
 export interface LedgerOptions {
   accountId: string;
+  /** Where the account's cash comes from (`venueOfMode`): the simulated exchange's opening, or the broker's, adopted by reconciliation. */
+  venue: AccountVenue;
   /** Market time between two points of the equity curve. */
   equityPointIntervalMs: number;
   /** Points kept in memory (the oldest go first). */
   equityPointsKept: number;
 }
-
-/** The event types the ledger folds. */
-export const LEDGER_EVENT_TYPES = ['OrderFilled', 'BrokerFillAdopted', 'SimulatedAccountOpened'] as const;
 
 interface RawMark {
   bid?: string;
@@ -41,15 +40,15 @@ interface RawMark {
 }
 
 /**
- * Positions and P&L: the FIFO ledger (libs/domain/src/ledger) folded from the event store's fills —
- * `OrderFilled`, and `BrokerFillAdopted` from broker sync — history first, then live, each fill once by
- * its fill id. Marks come from quotes and bars; they change unrealized P&L, never the fills, so
+ * Positions and P&L: the FIFO ledger (libs/domain/src/ledger) folded from the event store's account
+ * facts (`foldLedgerEvent`) — fills, whether `OrderFilled` or `BrokerFillAdopted` from broker sync, each
+ * once by its fill id; the opening cash; reconciliation's `CashAdjusted` and `PositionAdjusted` — history
+ * first, then live. Marks come from quotes and bars; they change unrealized P&L, never the fills, so
  * replaying the store from zero gives the same ledger exactly (`replayLedger`).
  */
 @Injectable()
 export class LedgerHandlers implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private state: LedgerState = emptyLedger();
-  private readonly fillIds = new Set<string>();
+  private readonly ledger = emptyLedgerFold();
   /** The latest quote or bar per symbol, kept raw: a mark is computed when someone asks. */
   private readonly marks = new Map<string, RawMark>();
   private readonly curve: EquityPointView[] = [];
@@ -83,7 +82,7 @@ export class LedgerHandlers implements OnApplicationBootstrap, BeforeApplication
     });
     await reached;
     this.live = true;
-    this.logger.info({ fills: this.fillIds.size, checkpoint: this.position }, 'ledger caught up with the store');
+    this.logger.info({ fills: this.ledger.fillIds.size, checkpoint: this.position }, 'ledger caught up with the store');
   }
 
   async beforeApplicationShutdown(): Promise<void> {
@@ -122,7 +121,7 @@ export class LedgerHandlers implements OnApplicationBootstrap, BeforeApplication
       account: { initialCash: decString(marked.initialCash), cash: decString(totals.cash), equity: decString(totals.equity) },
       unmarked: unmarkedSymbols(marked),
       checkpoint: this.position,
-      fills: this.fillIds.size,
+      fills: this.ledger.fillIds.size,
     };
   }
 
@@ -132,7 +131,7 @@ export class LedgerHandlers implements OnApplicationBootstrap, BeforeApplication
 
   /** The fills-only ledger (no marks): what a replay from zero must equal. */
   fillLedger(): LedgerState {
-    return this.state;
+    return this.ledger.state;
   }
 
   get checkpoint(): number {
@@ -148,10 +147,8 @@ export class LedgerHandlers implements OnApplicationBootstrap, BeforeApplication
 
   private apply(event: RecordedEvent): void {
     try {
-      const folded = foldLedgerEvent({ state: this.state, fillIds: this.fillIds }, event, this.options.accountId);
-      if (!folded) return;
-      this.state = folded.state;
-      if (folded.fill && this.live) this.announce(folded.fill, event);
+      const fill = foldLedgerEvent(this.ledger, event, { accountId: this.options.accountId, venue: this.options.venue });
+      if (fill && this.live) this.announce(fill, event);
     } catch (error) {
       // A fill the ledger refuses is a broken fact; it is reported, never half-applied.
       this.logger.error({ err: error, eventId: event.id, type: event.type }, `ledger refused event ${event.id} at position ${event.position}`);
@@ -159,7 +156,7 @@ export class LedgerHandlers implements OnApplicationBootstrap, BeforeApplication
   }
 
   private announce(fill: LedgerFill, event: RecordedEvent): void {
-    const position = this.state.positions[fill.symbol];
+    const position = this.ledger.state.positions[fill.symbol];
     const update: LedgerUpdate = {
       fillId: fill.fillId!,
       orderId: typeof (event.data as { orderId?: unknown }).orderId === 'string' ? (event.data as { orderId: string }).orderId : null,
@@ -174,7 +171,7 @@ export class LedgerHandlers implements OnApplicationBootstrap, BeforeApplication
   }
 
   private marked(): LedgerState {
-    let state = this.state;
+    let state = this.ledger.state;
     for (const [symbol, mark] of this.marks) {
       const price = mark.price !== undefined ? dec(mark.price) : dec(mark.bid!).plus(dec(mark.ask!)).div(2);
       state = applyMark(state, { symbol, price, at: mark.iso });
@@ -186,7 +183,7 @@ export class LedgerHandlers implements OnApplicationBootstrap, BeforeApplication
   private sampleEquity(at: number, iso: string): void {
     if (at - this.lastPointAt < this.options.equityPointIntervalMs) return;
     this.lastPointAt = at;
-    if (this.fillIds.size === 0) return;
+    if (this.ledger.fillIds.size === 0) return;
     const totals = ledgerTotals(this.marked());
     if (!this.highWaterMark || totals.equity.gt(this.highWaterMark)) this.highWaterMark = totals.equity;
     this.curve.push({
@@ -201,58 +198,4 @@ export class LedgerHandlers implements OnApplicationBootstrap, BeforeApplication
     });
     if (this.curve.length > this.options.equityPointsKept) this.curve.splice(0, this.curve.length - this.options.equityPointsKept);
   }
-}
-
-/**
- * One store event folded into the ledger: a fill (once per fill id, whichever event carries it) or the
- * simulated account's opening cash. Returns undefined for events the ledger does not read. The same
- * function serves the live projection and a replay, which is what makes them equal.
- */
-export function foldLedgerEvent(
-  ledger: { state: LedgerState; fillIds: Set<string> },
-  event: Pick<RecordedEvent, 'type' | 'data'>,
-  accountId: string,
-): { state: LedgerState; fill?: LedgerFill } | undefined {
-  switch (event.type) {
-    case 'OrderFilled':
-    case 'BrokerFillAdopted': {
-      const fill =
-        event.type === 'OrderFilled' ? ledgerFillFromOrderFilled(event.data as OrderFilledData) : ledgerFillFromAdopted(event.data as BrokerFillAdoptedData);
-      if (ledger.fillIds.has(fill.fillId!)) return { state: ledger.state };
-      const state = applyFill(ledger.state, fill);
-      ledger.fillIds.add(fill.fillId!);
-      return { state, fill };
-    }
-    case 'SimulatedAccountOpened': {
-      const data = event.data as { accountId: string; initialCash: string };
-      if (data.accountId !== accountId) return undefined;
-      const initialCash = dec(data.initialCash, 'initialCash');
-      // Opening cash moves cash by the difference, so fills folded before it still count.
-      return { state: { ...ledger.state, initialCash, cash: ledger.state.cash.plus(initialCash.minus(ledger.state.initialCash)) } };
-    }
-    default:
-      return undefined;
-  }
-}
-
-/** The ledger a replay of these events from an empty ledger gives. */
-export function replayLedger(events: Iterable<Pick<RecordedEvent, 'type' | 'data'>>, accountId: string): LedgerState {
-  const ledger = { state: emptyLedger(), fillIds: new Set<string>() };
-  for (const event of events) {
-    const folded = foldLedgerEvent(ledger, event, accountId);
-    if (folded) ledger.state = folded.state;
-  }
-  return ledger.state;
-}
-
-function ledgerFillFromAdopted(data: BrokerFillAdoptedData): LedgerFill {
-  return {
-    fillId: data.fillId,
-    symbol: data.symbol,
-    side: data.side,
-    quantity: dec(data.quantity, 'quantity'),
-    price: dec(data.price, 'price'),
-    fee: dec(data.fee, 'fee'),
-    at: data.filledAt,
-  };
 }

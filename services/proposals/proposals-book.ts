@@ -17,13 +17,12 @@ import {
 } from '@tollgate/contracts';
 import { evolveAutoMode, initialAutoModeState, type AutoModeEvent, type AutoModeState } from '@tollgate/domain/auto-mode';
 import { evolvePositionExit, initialPositionExitState, type PositionExitState } from '@tollgate/domain/exit-rules';
-import { applyMark, emptyLedger, ledgerTotals, type LedgerState } from '@tollgate/domain/ledger';
+import { applyMark, emptyLedgerFold, foldLedgerEvent, ledgerTotals, type AccountVenue } from '@tollgate/domain/ledger';
 import { closeProposal, evolveOpenProposals, evolveProposal, initialProposalState, type OpenProposalView, type ProposalState } from '@tollgate/domain/proposal';
 import { compileRiskLimits, type CompiledAccountLimits } from '@tollgate/domain/risk';
 import type { OpenPosition } from '@tollgate/domain/strategy';
 import { evolveRegime, initialRegimeState, type RegimeState } from '@tollgate/domain/structural-break';
 import { dec, Decimal, ZERO } from '@tollgate/kernel';
-import { foldLedgerEvent } from '../ledger/ledger.handlers';
 
 /**
  * Everything the proposals service decides with, folded from the event store: proposals and the
@@ -97,7 +96,7 @@ export class ProposalsBook {
   autoMode: AutoModeState = initialAutoModeState();
   private readonly limitsChanges: RiskLimitsChangedData[] = [];
   private compiledLimits: { source: RiskLimitsChangedData; account: CompiledAccountLimits | null } | null = null;
-  private ledger: { state: LedgerState; fillIds: Set<string> } = { state: emptyLedger(), fillIds: new Set() };
+  private readonly ledger = emptyLedgerFold();
   private readonly entryIntents = new Map<string, string>();
   private readonly exitIntents = new Map<string, ExitIntent>();
   /** Intent → its orders (one per attempt). */
@@ -105,7 +104,11 @@ export class ProposalsBook {
   /** An emergency stop's flatten orders: intent → whose position it reduces. */
   private readonly emergencyIntents = new Map<string, { strategy: string | null; symbol: string; side: string }>();
 
-  constructor(private readonly accountId: string) {}
+  constructor(
+    private readonly accountId: string,
+    /** Where the account's cash comes from: the simulated exchange's opening, or the broker's (adopted by reconciliation). */
+    private readonly venue: AccountVenue = 'simulated',
+  ) {}
 
   apply(event: Pick<RecordedEvent, 'streamId' | 'type' | 'data'>): void {
     const category = streamCategory(event.streamId);
@@ -152,8 +155,7 @@ export class ProposalsBook {
         return;
     }
     // Fills and the simulated account's opening cash feed the equity sizing uses.
-    const folded = foldLedgerEvent(this.ledger, event, this.accountId);
-    if (folded) this.ledger = { state: folded.state, fillIds: this.ledger.fillIds };
+    foldLedgerEvent(this.ledger, event, { accountId: this.accountId, venue: this.venue });
   }
 
   // ---- queries --------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ import {
   type TrailingAnchor,
 } from '@tollgate/domain/exit-rules';
 import { InstrumentCatalog, type Instrument } from '@tollgate/domain/instrument';
+import { venueOfMode } from '@tollgate/domain/ledger';
 import { barFromMessage, quoteFromMessage } from '@tollgate/domain/market-data';
 import { orderIdFor, orderStreamId } from '@tollgate/domain/order';
 import { createProposalDecider, proposalIdFor, type ProposalCommand, type ProposalState } from '@tollgate/domain/proposal';
@@ -130,7 +131,7 @@ export class ProposalsHandlers implements OnApplicationBootstrap, BeforeApplicat
     @Inject(PROPOSALS_OPTIONS) private readonly options: ProposalsOptions,
   ) {
     this.clock = MarketClock.forMode(options.mode);
-    this.book = new ProposalsBook(options.accountId);
+    this.book = new ProposalsBook(options.accountId, venueOfMode(options.mode));
     this.catalog = new InstrumentCatalog(options.instruments);
     this.calendar = options.calendar ?? nyseCalendar();
     this.proposalDecider = createProposalDecider({ autoModeAllows: (proposal) => this.autoVerdict(proposal) });

@@ -201,7 +201,7 @@ function compose(input: {
     maxResends: 3,
     readyWaitMs: LONG_MS,
   });
-  const ledger = new LedgerHandlers(store, bus, logger, { accountId: ACCOUNT, equityPointIntervalMs: 60_000, equityPointsKept: 10_000 });
+  const ledger = new LedgerHandlers(store, bus, logger, { accountId: ACCOUNT, venue: 'simulated', equityPointIntervalMs: 60_000, equityPointsKept: 10_000 });
   const regime = new RegimeHandlers(store, logger, { symbols: input.symbols, monitor: DEFAULT_REGIME_MONITOR_CONFIG });
   const proposals = new ProposalsHandlers(store, bus, logger, {
     accountId: ACCOUNT,

@@ -112,6 +112,35 @@ export function applyFill(state: LedgerState, fill: LedgerFill): LedgerState {
   };
 }
 
+/**
+ * The broker's position taken as truth (reconciliation's `PositionAdjusted`): the position moves by
+ * `quantityDelta` and what is left open is one lot at the broker's average price. It is not a trade, so
+ * cash and realized P&L do not move; the change in cost is booked as capital (`initialCash`), like a
+ * cash adjustment, so that equity − initialCash = net P&L still holds exactly.
+ */
+export function applyPositionAdjustment(state: LedgerState, adjustment: { symbol: string; quantityDelta: Decimal; averagePrice: Decimal; at: string }): LedgerState {
+  const position = state.positions[adjustment.symbol] ?? emptyPosition(adjustment.symbol);
+  const quantity = positionQuantity(position).plus(adjustment.quantityDelta);
+  if (!quantity.isZero() && !adjustment.averagePrice.gt(0)) {
+    throw new DomainError('INVALID_ADJUSTMENT', `position adjustment for ${adjustment.symbol} leaves ${decString(quantity)} open at average price ${decString(adjustment.averagePrice)}, which must be positive`);
+  }
+  const lots: Lot[] = quantity.isZero() ? [] : [{ quantity, price: adjustment.averagePrice, openedAt: adjustment.at }];
+  const adjusted: PositionState = { ...position, lots };
+  return {
+    ...state,
+    initialCash: state.initialCash.plus(costBasis(adjusted).minus(costBasis(position))),
+    positions: { ...state.positions, [adjustment.symbol]: adjusted },
+  };
+}
+
+/**
+ * Cash that is not a trade's: an opening balance or the broker's cash adopted (`CashAdjusted`). It is
+ * capital, so it moves `initialCash` with `cash`: P&L is what trading made, not what was paid in.
+ */
+export function applyCashMovement(state: LedgerState, amount: Decimal): LedgerState {
+  return { ...state, initialCash: state.initialCash.plus(amount), cash: state.cash.plus(amount) };
+}
+
 function signOf(quantity: Decimal): 1 | -1 {
   return quantity.isNegative() ? -1 : 1;
 }
