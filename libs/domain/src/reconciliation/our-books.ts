@@ -1,12 +1,11 @@
 import type {
   BrokerFillAdoptedData,
-  CashAdjustedData,
   OrderEvent,
   OrderFilledData,
-  PositionAdjustedData,
   ReconciliationBreakOpenedData,
 } from '@tollgate/contracts';
 import { dec, decString, Decimal, ZERO } from '@tollgate/kernel';
+import { accountFactOf, type AccountFact } from '../ledger/account-facts';
 import { evolveOrder, initialOrderState, type OrderState } from '../order';
 import { evolveSync, initialSyncState, type SyncEvent, type SyncState } from '../sync/sync.state';
 import type { UnknownSubmit } from '../sync/unknown-submit';
@@ -157,33 +156,32 @@ export class OurBooks {
         this.addFill({ ...fillFields(data), orderId: this.orderIdByClientOrderId.get(data.clientOrderId) ?? null, position: event.position });
         return;
       }
-      case 'PositionAdjusted': {
-        const data = event.data as PositionAdjustedData;
-        if (data.accountId !== this.accountId) return;
-        const current = this.positions.get(data.symbol) ?? { quantity: ZERO, averagePrice: ZERO };
-        const quantity = current.quantity.plus(dec(data.quantityAfter, 'quantityAfter').minus(dec(data.quantityBefore, 'quantityBefore')));
-        this.setPosition(data.symbol, { quantity, averagePrice: dec(data.averagePriceAfter, 'averagePriceAfter') });
+      case 'PositionAdjusted':
+      case 'CashAdjusted':
+      case 'SimulatedAccountOpened':
+        this.foldAdjustment(accountFactOf(event, { accountId: this.accountId, venue: this.options.simulatedVenue ? 'simulated' : 'broker' }), event);
         return;
-      }
-      case 'CashAdjusted': {
-        const data = event.data as CashAdjustedData;
-        if (data.accountId !== this.accountId) return;
-        this.cash = this.cash.plus(dec(data.cashAfter, 'cashAfter').minus(dec(data.cashBefore, 'cashBefore')));
-        this.cashBaseline = true;
-        this.currency = data.currency;
-        return;
-      }
-      case 'SimulatedAccountOpened': {
-        const data = event.data as { accountId: string; currency: string; initialCash: string };
-        if (!this.options.simulatedVenue || data.accountId !== this.accountId || this.cashBaseline) return;
-        this.cash = this.cash.plus(dec(data.initialCash, 'initialCash'));
-        this.cashBaseline = true;
-        this.currency = data.currency;
-        return;
-      }
       default:
         return;
     }
+  }
+
+  /** Cash and position facts other than fills, as every reader of the account takes them (`accountFactOf`). */
+  private foldAdjustment(fact: AccountFact | undefined, event: BookEvent): void {
+    if (!fact) return;
+    if (fact.kind === 'position-adjusted') {
+      const current = this.positions.get(fact.symbol) ?? { quantity: ZERO, averagePrice: ZERO };
+      this.setPosition(fact.symbol, { quantity: current.quantity.plus(fact.quantityDelta), averagePrice: fact.averagePrice });
+      return;
+    }
+    if (fact.kind === 'opening-cash' && this.cashBaseline) return;
+    if (fact.kind === 'opening-cash' || fact.kind === 'cash-adjusted') {
+      this.cash = this.cash.plus(fact.kind === 'opening-cash' ? fact.amount : fact.delta);
+      this.cashBaseline = true;
+      this.currency = fact.currency;
+      return;
+    }
+    throw new Error(`${event.type} is not an adjustment`);
   }
 
   private foldOrder(event: BookEvent): void {
