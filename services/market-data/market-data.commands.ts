@@ -5,10 +5,11 @@ import type { TickRejectionReason } from '@tollgate/domain/market-data';
 export const marketDataSubjects = commandSubjects.marketData;
 
 export interface MarketDataStatus {
-  /** `synthetic` or `csv:<file name>`. */
+  /** `synthetic`, `csv:<file name>` or `broker:<name>`. */
   feed: string;
+  /** A live (broker) feed runs at 1×. */
   speed: number | 'max';
-  /** The market's time as the replay stands (null before the first tick). */
+  /** The market's time as the replay stands, the wall clock for a live feed (null before the first tick). */
   marketTime: string | null;
   state: 'starting' | 'running' | 'finished' | 'failed' | 'stopped';
   /** Why the feed stopped, when it failed. */

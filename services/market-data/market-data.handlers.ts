@@ -1,5 +1,6 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import { feedStreamId, marketDataStreamId, subjects, type EventInput } from '@tollgate/contracts';
+import { createMarketQuotesFor, type Environment, type TradingMode } from '@tollgate/brokers';
+import { feedStreamId, marketDataStreamId, subjects, type EventInput, type MarketQuotePort } from '@tollgate/contracts';
 import { nyseCalendar, type ExchangeCalendar } from '@tollgate/domain/calendar';
 import {
   barRecordedData,
@@ -25,13 +26,25 @@ import { InjectBus, InjectEventStore, InjectLogger } from '@tollgate/nest';
 import type { Logger } from '@tollgate/telemetry';
 import type { MarketDataStatus } from './market-data.commands';
 import { MarketPacer } from './market-pacer';
-import { csvSource, syntheticSource, type MarketSource } from './market-sources';
+import { brokerSource, csvSource, syntheticSource, type MarketSource } from './market-sources';
 
 export const MARKET_DATA_OPTIONS = Symbol('tollgate:market-data-options');
 
 export interface MarketDataOptions {
-  /** `synthetic`, or the path of a CSV file of bars or quotes. */
+  /** `synthetic`, the path of a CSV file of bars or quotes, or `broker` (the broker's market data, live). */
   source: string;
+  /**
+   * SANDBOX_PAPER and LIVE take their market data from the broker only: a replayed market's prices are not
+   * the ones orders execute against, and its clock is not the broker's. Absent: SIMULATED.
+   */
+  mode?: TradingMode;
+  dryRun?: boolean;
+  /** The broker source: milliseconds between polls, and the length of the bars it builds from quotes. */
+  pollMs?: number;
+  barInterval?: string;
+  /** The broker's market data; absent, it is built from the APCA_* variables in `env` through the C19 check. */
+  marketQuotes?: () => MarketQuotePort;
+  env?: Environment;
   speed: number | 'max';
   seed: number;
   symbols: readonly string[];
@@ -55,6 +68,7 @@ export interface MarketDataOptions {
 }
 
 const ACTOR = 'system:market-data';
+const DEFAULT_POLL_MS = 1_000;
 /** At full speed, let timers and I/O run this often. */
 const EVENTS_PER_YIELD = 512;
 
@@ -77,6 +91,7 @@ export class MarketDataFeed implements OnApplicationBootstrap, BeforeApplication
   private flushTimer: NodeJS.Timeout | undefined;
   private stopping = false;
   private readonly wakers = new Set<() => void>();
+  private readonly stopLive = new AbortController();
   private pendingBars: Bar[] = [];
   private flushing: Promise<void> = Promise.resolve();
   private writes: Promise<void> = Promise.resolve();
@@ -101,9 +116,48 @@ export class MarketDataFeed implements OnApplicationBootstrap, BeforeApplication
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    const source =
-      this.options.source === 'synthetic'
-        ? syntheticSource(
+    const source = await this.createSource();
+    this.source = source;
+    if (this.options.resume && !source.live) this.resumedAfter = await this.lastRecordedBarTime(source.feed);
+    this.logger.info(
+      { feed: source.feed, speed: source.live ? 'live' : this.options.speed, symbols: this.options.symbols, resumedAfter: this.resumedAfter && new Date(this.resumedAfter).toISOString() },
+      source.live
+        ? `market data: ${source.feed}, live (latest quotes every ${this.options.pollMs ?? DEFAULT_POLL_MS} ms, ${source.barInterval} bars)`
+        : `market data: ${source.feed} at ${this.options.speed === 'max' ? 'full speed' : `${this.options.speed}×`}`,
+    );
+    this.staleTimer = setInterval(() => this.checkStale(), 1_000);
+    this.staleTimer.unref();
+    this.flushTimer = setInterval(() => void this.flushBars(), this.options.barFlushIntervalMs);
+    this.flushTimer.unref();
+    this.loop = this.run(source);
+  }
+
+  private async createSource(): Promise<MarketSource> {
+    const mode = this.options.mode ?? 'SIMULATED';
+    if (this.options.source === 'broker') {
+      if (mode === 'SIMULATED') throw new Error('TOLLGATE_MARKET_DATA=broker needs SANDBOX_PAPER or LIVE: a SIMULATED run has no broker to ask for quotes');
+      const port = this.options.marketQuotes?.() ?? createMarketQuotesFor({ mode, dryRun: this.options.dryRun ?? false, env: this.options.env ?? process.env });
+      return brokerSource({
+        port,
+        symbols: this.options.symbols,
+        pollMs: this.options.pollMs ?? DEFAULT_POLL_MS,
+        barInterval: this.options.barInterval ?? '1m',
+        signal: this.stopLive.signal,
+        onPollFailed: (error, consecutive) => {
+          // Every failure while they are few, then one line in 60: a broker that is down would otherwise fill the log.
+          if (consecutive <= 3 || consecutive % 60 === 0) {
+            this.logger.warn({ err: error, feed: `broker:${port.name}`, consecutiveFailures: consecutive }, `market data: polling the broker's latest quotes failed: ${error instanceof Error ? error.message : String(error)}`);
+          }
+        },
+      });
+    }
+    if (mode !== 'SIMULATED') {
+      throw new Error(
+        `TOLLGATE_MARKET_DATA=${this.options.source} is refused in ${mode}: its prices and clock are not the broker's; leave it unset (or set it to broker) to use the broker's market data`,
+      );
+    }
+    return this.options.source === 'synthetic'
+      ? syntheticSource(
             {
               seed: this.options.seed,
               symbols: this.options.symbols,
@@ -113,37 +167,30 @@ export class MarketDataFeed implements OnApplicationBootstrap, BeforeApplication
             },
             this.calendar,
           )
-        : csvSource(this.options.source);
-    this.source = source;
-    if (this.options.resume) this.resumedAfter = await this.lastRecordedBarTime(source.feed);
-    this.logger.info(
-      { feed: source.feed, speed: this.options.speed, symbols: this.options.symbols, resumedAfter: this.resumedAfter && new Date(this.resumedAfter).toISOString() },
-      `market data: ${source.feed} at ${this.options.speed === 'max' ? 'full speed' : `${this.options.speed}×`}`,
-    );
-    this.staleTimer = setInterval(() => this.checkStale(), 1_000);
-    this.staleTimer.unref();
-    this.flushTimer = setInterval(() => void this.flushBars(), this.options.barFlushIntervalMs);
-    this.flushTimer.unref();
-    this.loop = this.run(source);
+      : csvSource(this.options.source);
   }
 
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
+    this.stopLive.abort();
     for (const wake of this.wakers) wake();
     if (this.staleTimer) clearInterval(this.staleTimer);
     if (this.flushTimer) clearInterval(this.flushTimer);
     await this.loop;
     await this.flushBars();
     await this.writes;
+    await this.source?.close?.();
   }
 
   status(): MarketDataStatus {
     const counts = this.validator.counts();
     const rejected = Object.fromEntries(Object.entries(counts.rejected).filter(([, count]) => count > 0));
-    const marketTime = this.pacer.marketNow();
+    const live = this.source?.live ?? false;
+    // A live feed runs at the market's own pace (1×), and its market time is the wall clock.
+    const marketTime = live ? (this.pacer.marketNow() ? new Date() : null) : this.pacer.marketNow();
     return {
       feed: this.source?.feed ?? this.options.source,
-      speed: this.options.speed,
+      speed: live ? 1 : this.options.speed,
       marketTime: marketTime ? marketTime.toISOString() : null,
       state: this.state,
       ...(this.failure ? { failure: this.failure } : {}),
@@ -172,10 +219,12 @@ export class MarketDataFeed implements OnApplicationBootstrap, BeforeApplication
     try {
       // Each layer of async iteration costs a few promises per tick: at full speed without a resume point there is none.
       const fresh = this.resumedAfter === null ? source.events() : this.notReplayed(source.events());
-      const events = this.pacer.unpaced ? fresh : this.pacer.pace(fresh, marketEventTime);
+      // A live source arrives at the market's pace: pacing it would only delay it.
+      const unpaced = this.pacer.unpaced || source.live;
+      const events = unpaced ? fresh : this.pacer.pace(fresh, marketEventTime);
       for await (const event of events) {
         if (this.stopping) break;
-        if (this.pacer.unpaced) this.pacer.observe(marketEventTime(event).getTime());
+        if (unpaced) this.pacer.observe(marketEventTime(event).getTime());
         this.handle(event);
         if (this.pendingBars.length >= this.options.barBatchSize) await this.flushBars();
         if (++sinceYield >= EVENTS_PER_YIELD) {
@@ -227,7 +276,8 @@ export class MarketDataFeed implements OnApplicationBootstrap, BeforeApplication
       calendar: this.calendar,
       staleAfterSeconds: this.options.staleAfterSeconds,
       symbols: this.options.symbols,
-      startedAt: at,
+      // A live feed's first quotes may be old (a quiet symbol): silence counts from when watching began.
+      startedAt: this.source!.live ? new Date() : at,
     });
     const changes = this.detector.recordTick(symbol, at);
     if (changes.length > 0) this.recordHealth(changes);
@@ -255,7 +305,8 @@ export class MarketDataFeed implements OnApplicationBootstrap, BeforeApplication
   }
 
   private checkStale(): void {
-    const now = this.pacer.marketNow();
+    // A live feed's silence is measured on the wall clock; a replay's on its own market clock.
+    const now = this.source?.live ? (this.detector ? new Date() : null) : this.pacer.marketNow();
     if (!now || !this.detector) return;
     try {
       const changes = this.detector.check(now);

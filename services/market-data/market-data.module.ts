@@ -8,6 +8,10 @@ export class MarketDataModule {
   static forRoot(config: RuntimeConfig, overrides: Partial<MarketDataOptions> = {}): DynamicModule {
     const options: MarketDataOptions = {
       source: config.marketData,
+      mode: config.mode,
+      dryRun: config.dryRun,
+      pollMs: config.marketDataPollMs,
+      barInterval: config.barInterval,
       speed: config.speed,
       seed: config.seed,
       symbols: config.symbols,

@@ -160,3 +160,42 @@ export function accountJson(book: SandboxBook, accountId: string, accountNumber:
 function money(value: Decimal): string {
   return decString(value.toDecimalPlaces(2, Decimal.ROUND_HALF_EVEN), 2);
 }
+
+/**
+ * A decimal that Alpaca's Market Data API sends as a JSON number (prices and sizes are numbers there,
+ * strings in the Trading API). It is written into the JSON text as it stands, never through a JS number.
+ */
+export class JsonNumber {
+  constructor(readonly text: string) {
+    if (!/^-?\d+(\.\d+)?$/.test(text)) throw new Error(`not a decimal for a JSON number: ${JSON.stringify(text)}`);
+  }
+}
+
+const NUMBER_MARK = '#json-number#';
+const MARKED_NUMBER = new RegExp(`"${NUMBER_MARK}(-?\\d+(?:\\.\\d+)?)${NUMBER_MARK}"`, 'g');
+
+/** JSON text of a value in which every `JsonNumber` is a bare number token. */
+export function jsonWithNumbers(value: unknown): string {
+  const marked = JSON.stringify(value, (_key, item: unknown) => (item instanceof JsonNumber ? `${NUMBER_MARK}${item.text}${NUMBER_MARK}` : item));
+  return marked.replace(MARKED_NUMBER, '$1');
+}
+
+/**
+ * A quote in the Market Data API v2 shape (`StockQuote`): `t` RFC 3339, `bp`/`ap` prices and `bs`/`as`
+ * sizes in shares as numbers, `bx`/`ax` exchange codes (`V` is IEX, the feed a paper account gets),
+ * `c` condition flags (`R`: regular two-sided quote), `z` the tape (`C`: Nasdaq-listed, as the
+ * sandbox's positions say).
+ */
+export function quoteJson(quote: { bid: string; ask: string; bidSize: string; askSize: string; at: string }): Record<string, unknown> {
+  return {
+    t: quote.at,
+    ax: 'V',
+    ap: new JsonNumber(quote.ask),
+    as: new JsonNumber(quote.askSize),
+    bx: 'V',
+    bp: new JsonNumber(quote.bid),
+    bs: new JsonNumber(quote.bidSize),
+    c: ['R'],
+    z: 'C',
+  };
+}

@@ -11,6 +11,7 @@ import { SandboxVenue } from './venue';
 
 export { SandboxVenue, AlpacaApiFailure, type TradeUpdate } from './venue';
 export { SandboxServer, type SandboxIdentity } from './server';
+export { marketDataRoute, type MarketDataReply } from './market-data-routes';
 export { TopOfBookEngine, type MatchingEngine, type EngineOrder, type EngineOutcome, type SandboxQuote } from './matching-engine';
 export { SyntheticPriceSource, seededRandom } from './price-source';
 export { SimulatedExchangeEngine } from './simulated-exchange-engine';
@@ -30,6 +31,8 @@ export interface BrokerSandboxOptions {
   initialCash?: string;
   /** Alpaca allows about 200 requests a minute per key. */
   rateLimit?: { limit: number; windowMs: number };
+  /** The Market Data API's own limit (Alpaca's basic data plan: about 200 a minute); default: as `rateLimit`. */
+  dataRateLimit?: { limit: number; windowMs: number };
   /** Synthetic quote every N ms; 0 = only quotes fed through /admin/quotes. */
   tickMs?: number;
   /** fdatasync every journal record (slower; survives a power cut, not only a process kill). */
@@ -59,8 +62,9 @@ export interface RunningBrokerSandbox {
 export const DEFAULT_SANDBOX_PORT = 8787;
 
 /**
- * Starts the broker sandbox: Alpaca's Trading API v2 and trade_updates stream on a local port, its
- * state journaled in `dataDir` so a restart resumes where it stopped.
+ * Starts the broker sandbox: Alpaca's Trading API v2, the Market Data API's latest quotes and the
+ * trade_updates stream on a local port, its state journaled in `dataDir` so a restart resumes where
+ * it stopped.
  */
 export async function startBrokerSandbox(options: BrokerSandboxOptions = {}): Promise<RunningBrokerSandbox> {
   const seed = options.seed ?? 1;
@@ -80,7 +84,8 @@ export async function startBrokerSandbox(options: BrokerSandboxOptions = {}): Pr
     now: () => new Date(),
   });
   const restoredRecords = venue.restore();
-  const server = new SandboxServer(venue, identity, options.rateLimit ?? { limit: 200, windowMs: 60_000 });
+  const rateLimit = options.rateLimit ?? { limit: 200, windowMs: 60_000 };
+  const server = new SandboxServer(venue, identity, rateLimit, options.dataRateLimit ?? rateLimit);
   const port = await server.listen(options.port ?? DEFAULT_SANDBOX_PORT, host);
   const tickMs = options.tickMs ?? 1000;
   const ticker = tickMs > 0 ? setInterval(() => venue.tick(), tickMs) : null;

@@ -5,6 +5,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { accountJson, fillActivityJson, orderJson, positionJson } from './alpaca-json';
 import { WORKING, type OrderState } from './book';
 import { FaultInjector, RateLimiter, type FaultRule } from './faults';
+import { marketDataRoute } from './market-data-routes';
 import { AlpacaApiFailure, failures, type SandboxVenue, type TradeUpdate } from './venue';
 
 export interface SandboxIdentity {
@@ -18,6 +19,8 @@ export interface SandboxIdentity {
 interface Reply {
   status: number;
   body?: unknown;
+  /** JSON text built by the route (market data, whose numbers must be written exactly); wins over `body`. */
+  json?: string;
 }
 
 const ACTIVITY_TYPES = new Set([
@@ -27,11 +30,14 @@ const ACTIVITY_TYPES = new Set([
 
 /**
  * The HTTP + WebSocket face of the sandbox: Alpaca's Trading API v2 paths and shapes under `/v2`,
- * the `trade_updates` stream at `/stream`, and the test hooks under `/admin`.
+ * the Market Data API v2 latest-quote paths under `/v2/stocks` (Alpaca serves them from another host;
+ * here one base URL serves both), the `trade_updates` stream at `/stream`, and the test hooks under `/admin`.
  */
 export class SandboxServer {
   readonly faults = new FaultInjector();
   readonly rateLimiter: RateLimiter;
+  /** Alpaca counts market-data requests apart from trading ones: a quote poll must not starve order calls. */
+  readonly dataRateLimiter: RateLimiter;
   private readonly server: Server;
   private readonly sockets = new WebSocketServer({ noServer: true });
   private readonly listeners = new Set<WebSocket>();
@@ -42,8 +48,10 @@ export class SandboxServer {
     private readonly venue: SandboxVenue,
     private readonly identity: SandboxIdentity,
     rateLimit: { limit: number; windowMs: number },
+    dataRateLimit: { limit: number; windowMs: number } = rateLimit,
   ) {
     this.rateLimiter = new RateLimiter(rateLimit.limit, rateLimit.windowMs);
+    this.dataRateLimiter = new RateLimiter(dataRateLimit.limit, dataRateLimit.windowMs);
     this.server = createServer((request, response) => void this.handle(request, response));
     this.server.on('upgrade', (request, socket, head) => this.upgrade(request, socket, head));
     this.sockets.on('connection', (socket) => this.streamConnection(socket));
@@ -89,7 +97,8 @@ export class SandboxServer {
       if (url.pathname.startsWith('/admin/')) return send(response, this.admin(method, url, body));
       if (!url.pathname.startsWith('/v2/')) return send(response, { status: 404, body: { code: 40410000, message: 'endpoint not found' } });
 
-      const limit = this.rateLimiter.hit(String(request.headers['apca-api-key-id']), Date.now());
+      const limiter = url.pathname.startsWith('/v2/stocks/') ? this.dataRateLimiter : this.rateLimiter;
+      const limit = limiter.hit(String(request.headers['apca-api-key-id']), Date.now());
       response.setHeader('X-RateLimit-Limit', String(limit.limit));
       response.setHeader('X-RateLimit-Remaining', String(limit.remaining));
       response.setHeader('X-RateLimit-Reset', String(Math.ceil(limit.resetAt / 1000)));
@@ -127,6 +136,8 @@ export class SandboxServer {
   }
 
   private route(method: string, url: URL, body: unknown): Reply {
+    const data = marketDataRoute(this.venue, method, url);
+    if (data) return data;
     const path = url.pathname;
     const query = url.searchParams;
     if (path === '/v2/account' && method === 'GET') {
@@ -392,6 +403,11 @@ function ok(body: unknown): Reply {
 
 function send(response: ServerResponse, reply: Reply): void {
   if (response.headersSent || response.destroyed) return;
+  if (reply.json !== undefined) {
+    response.writeHead(reply.status, { 'Content-Type': 'application/json; charset=UTF-8', 'Content-Length': Buffer.byteLength(reply.json) });
+    response.end(reply.json);
+    return;
+  }
   if (reply.body === undefined) {
     response.writeHead(reply.status);
     response.end();

@@ -17,6 +17,8 @@ export const failures = {
   unprocessable: (message: string) => new AlpacaApiFailure(422, 40010001, message),
   forbidden: (message: string) => new AlpacaApiFailure(403, 40310000, message),
   notFound: (message: string) => new AlpacaApiFailure(404, 40410000, message),
+  /** The Market Data API answers a bad symbol or parameter with 400, not the Trading API's 422. */
+  invalidParameter: (message: string) => new AlpacaApiFailure(400, 40010001, message),
 };
 
 export interface TradeUpdate {
@@ -164,6 +166,17 @@ export class SandboxVenue {
   tick(): void {
     const at = this.nowIso();
     for (const quote of this.options.prices.tick(at)) this.quote(quote, false);
+  }
+
+  /**
+   * The venue's current quote of a symbol, as the Market Data API's latest-quote routes answer it. A symbol
+   * the price walk does not know yet starts its walk here (journaled, as a first order for it would), so
+   * a client polling quotes sees the same prices its orders will execute against.
+   */
+  latestQuote(symbol: string): SandboxQuote {
+    if (!SYMBOL.test(symbol)) throw failures.invalidParameter(`invalid symbol: ${symbol}`);
+    this.ensureQuote(symbol, this.nowIso());
+    return this.options.engine.lastQuote(symbol)!;
   }
 
   findByClientOrderId(clientOrderId: string): OrderState | undefined {

@@ -6,7 +6,7 @@ import { describeIssues, simulatedFillModel, tradingMode } from '@tollgate/contr
  * What a Tollgate process is told at start: from the environment, overridden by CLI flags.
  * Validated whole; a bad value is refused naming the key.
  */
-export const runtimeConfigSchema = z
+const runtimeConfigObject = z
   .object({
     mode: tradingMode.default('SIMULATED'),
     /** Everything runs up to the broker call, which is replaced by an OrderWouldBeSent event. */
@@ -20,10 +20,18 @@ export const runtimeConfigSchema = z
     /** Seed for the synthetic market and the simulated exchange: same seed, same run. */
     seed: z.number().int().nonnegative().default(42),
     symbols: z.array(z.string().regex(/^[A-Z][A-Z0-9.]{0,9}$/)).min(1).default(['SPY', 'QQQ', 'AAPL', 'MSFT']),
-    /** Market-data source: `synthetic` or a CSV file of bars or quotes. */
-    marketData: z.string().default('synthetic'),
-    /** Replay speed multiplier for CSV and synthetic time (1 = recorded speed), or `max`: as fast as it goes. */
+    /**
+     * Market-data source: `synthetic`, a CSV file of bars or quotes, or `broker` (the broker's Market Data
+     * API, polled in real time). Unset: `synthetic` in SIMULATED, `broker` in SANDBOX_PAPER and LIVE — there
+     * the prices must be the ones orders execute against, on the broker's clock.
+     */
+    marketData: z.string().min(1).optional(),
+    /** Replay speed multiplier for CSV and synthetic time (1 = recorded speed), or `max`: as fast as it goes. A broker source is live: no speed applies. */
     speed: z.union([z.number().positive(), z.literal('max')]).default(60),
+    /** How often the broker source asks for the latest quotes (ms); Alpaca's basic data plan allows about 200 requests a minute. */
+    marketDataPollMs: z.number().int().min(100).max(60_000).default(1_000),
+    /** Length of the bars the broker source builds from its quotes: whole seconds, minutes or hours (`30s`, `1m`, `1h`). */
+    barInterval: z.string().regex(/^[1-9]\d*[smh]$/, 'must be a length like "1m", "30s" or "1h"').default('1m'),
     httpPort: z.number().int().min(0).max(65535).default(8080),
     autoMode: z.boolean().default(false),
     /** Broker sandbox or Alpaca endpoint for SANDBOX_PAPER / LIVE. */
@@ -37,6 +45,11 @@ export const runtimeConfigSchema = z
     simulatedFillModel: simulatedFillModel.partial().default({}),
   })
   .strict();
+
+export const runtimeConfigSchema = runtimeConfigObject.transform((config) => ({
+  ...config,
+  marketData: config.marketData ?? (config.mode === 'SIMULATED' ? 'synthetic' : 'broker'),
+}));
 
 export type RuntimeConfig = z.infer<typeof runtimeConfigSchema>;
 export type RuntimeConfigInput = z.input<typeof runtimeConfigSchema>;
@@ -58,6 +71,8 @@ export function loadRuntimeConfig(overrides: RuntimeConfigInput = {}, env: NodeJ
     riskService: nonEmpty(env.TOLLGATE_RISK_SERVICE),
     simulatedFillModel: jsonOf(env.TOLLGATE_SIM_FILL_MODEL, 'TOLLGATE_SIM_FILL_MODEL'),
     speed: env.TOLLGATE_SPEED === undefined ? undefined : env.TOLLGATE_SPEED === 'max' ? 'max' : Number(env.TOLLGATE_SPEED),
+    marketDataPollMs: env.TOLLGATE_MARKET_DATA_POLL_MS === undefined ? undefined : Number(env.TOLLGATE_MARKET_DATA_POLL_MS),
+    barInterval: nonEmpty(env.TOLLGATE_BAR_INTERVAL),
   };
   const merged = { ...stripUndefined(fromEnv), ...stripUndefined(overrides as Record<string, unknown>) };
   const parsed = runtimeConfigSchema.safeParse(merged);

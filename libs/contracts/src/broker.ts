@@ -113,6 +113,32 @@ export interface BrokerPort {
   close(): Promise<void>;
 }
 
+/**
+ * The best bid and offer a broker reports for a symbol. Prices and sizes are decimal strings (a price of
+ * 0 means that side has no active quote, as Alpaca documents); `timestamp` is the broker's own time of
+ * the quote (RFC 3339, as received), never the time it was fetched.
+ */
+export interface BrokerQuote {
+  symbol: string;
+  bid: DecimalString;
+  ask: DecimalString;
+  bidSize: DecimalString;
+  askSize: DecimalString;
+  timestamp: string;
+}
+
+/**
+ * Market data from the broker (SANDBOX_PAPER and LIVE): the prices the account's orders execute
+ * against, on the broker's clock. Failures throw as BrokerPort's do: BrokerUnavailableError when the
+ * answer is unknown or unreadable, BrokerRejectedError when the broker refused the request.
+ */
+export interface MarketQuotePort {
+  readonly name: string;
+  /** The latest quote of each symbol the broker has one for; a symbol it has none for is absent. */
+  latestQuotes(symbols: readonly string[]): Promise<BrokerQuote[]>;
+  close(): Promise<void>;
+}
+
 /** The outcome is unknown (time-out, network, 5xx, 429): ask again, never assume. */
 export class BrokerUnavailableError extends Error {
   override name = 'BrokerUnavailableError';

@@ -6,3 +6,4 @@ export * from './stale-feed-detector';
 export * from './seeded-random-stream';
 export * from './synthetic-market';
 export * from './market-data-events';
+export * from './quote-bars';
