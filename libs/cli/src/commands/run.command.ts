@@ -40,13 +40,16 @@ interface Snapshot {
 export function register(program: Command): void {
   program
     .command('run')
-    .description('run Tollgate in one process: market data, simulated exchange, execution, ledger and every other service, on the embedded store and bus')
+    .description('run Tollgate in one process: market data, execution, ledger, risk, reconciliation and every other service (the simulated exchange in SIMULATED), on the embedded store and bus')
     .option('--mode <mode>', 'SIMULATED, SANDBOX_PAPER or LIVE (default: TOLLGATE_MODE, else SIMULATED)')
     .option('--dry-run', 'run everything up to the broker call, which records OrderWouldBeSent instead: no order leaves the process')
     .option('--data-dir <dir>', 'where the embedded store keeps its data (default: TOLLGATE_DATA_DIR, else ./.tollgate; memory:// keeps nothing)')
     .option('--seed <n>', 'seed of the synthetic market and the simulated exchange: same seed, same run (default 42)')
-    .option('--market-data <file>', 'replay a CSV of bars (timestamp,symbol,open,high,low,close,volume) or quotes (timestamp,symbol,bid,ask,bid_size,ask_size) instead of the synthetic market')
-    .option('--speed <n>', "replay speed: 1 is recorded time, 60 a recorded minute per second, 'max' as fast as it goes (default 60)")
+    .option(
+      '--market-data <source>',
+      "SIMULATED: 'synthetic' (default) or a CSV of bars (timestamp,symbol,open,high,low,close,volume) or quotes (timestamp,symbol,bid,ask,bid_size,ask_size) to replay; SANDBOX_PAPER and LIVE: 'broker' (default, the only one: the broker's latest quotes in real time)",
+    )
+    .option('--speed <n>', "replay speed (SIMULATED): 1 is recorded time, 60 a recorded minute per second, 'max' as fast as it goes (default 60)")
     .option('--status-every <seconds>', 'seconds between status lines', '5')
     .option('--until-fills <n>', 'stop once the ledger has recorded this many new fills')
     .option('--until-end', 'stop when the market data reaches its end')
@@ -151,15 +154,16 @@ function announce(output: Output, system: HostedSystem, dashboard: string | unde
   const { config } = system;
   const store = config.databaseUrl ? 'PostgreSQL' : `PGlite in ${config.dataDir}`;
   const bus = config.natsUrl ? `NATS ${config.natsUrl}` : 'in-process bus';
-  const market = config.marketData === 'synthetic' ? `synthetic market (seed ${config.seed})` : config.marketData;
-  const started = { kind: 'started', mode: config.mode, dryRun: config.dryRun, store, bus, market, speed: config.speed, services: system.services, dashboard: dashboard ?? null };
+  const live = config.marketData === 'broker';
+  const market = config.marketData === 'synthetic' ? `synthetic market (seed ${config.seed})` : live ? `the broker's latest quotes every ${config.marketDataPollMs} ms` : config.marketData;
+  const started = { kind: 'started', mode: config.mode, dryRun: config.dryRun, store, bus, market, speed: live ? 'live' : config.speed, services: system.services, dashboard: dashboard ?? null };
   if (output.json) {
     output.result(started, () => '');
     return;
   }
   const lines = [
     `Tollgate is running: ${config.mode}${config.dryRun ? ', DRY RUN (no order leaves the process)' : ''} · ${store} · ${bus}`,
-    `market: ${market} at ${config.speed === 'max' ? 'full speed' : `${config.speed}×`} · services: ${system.services.join(', ')}`,
+    `market: ${market}${live ? ', live' : ` at ${config.speed === 'max' ? 'full speed' : `${config.speed}×`}`} · services: ${system.services.join(', ')}`,
     ...(dashboard ? [`dashboard and API: ${dashboard}`] : []),
     `trade: tollgate order place --symbol ${config.symbols[0] ?? 'SPY'} --side buy --quantity 10   ·   Ctrl-C stops it`,
   ];
