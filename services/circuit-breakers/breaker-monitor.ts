@@ -8,19 +8,19 @@ import {
   type EventData,
   type MarketDataStale,
   type OrderEvent,
-  type OrderFilledData,
   type QuoteMessage,
   type RecordedEvent,
   type RiskLimitsChangedData,
-  type SimulatedAccountOpened,
 } from '@tollgate/contracts';
 import type { ExchangeCalendar } from '@tollgate/domain/calendar';
 import type { BreakerMeasurements } from '@tollgate/domain/circuit-breaker';
-import { applyFill, applyMark, emptyLedger, ledgerFillFromOrderFilled, ledgerTotals, type LedgerState } from '@tollgate/domain/ledger';
+import { applyMark, emptyLedgerFold, foldLedgerEvent, ledgerTotals, venueOfMode, type AccountScope, type LedgerFold } from '@tollgate/domain/ledger';
 import { evolveOrder, initialOrderState, type OrderState } from '@tollgate/domain/order';
 import { dec, ZERO, type Decimal } from '@tollgate/kernel';
 
 const ORDER_EVENT_TYPES = new Set<string>(orderEvents.map((definition) => definition.type));
+/** Account facts stored outside the order streams: the simulated opening, and what reconciliation adopts. */
+const OTHER_ACCOUNT_FACT_TYPES = new Set<string>(['SimulatedAccountOpened', 'CashAdjusted', 'PositionAdjusted', 'BrokerFillAdopted']);
 const AT_VENUE = new Set<string>(['Submitted', 'Unknown', 'Accepted', 'PartiallyFilled', 'PendingCancel', 'PendingReplace']);
 
 export interface BreakerMonitorOptions {
@@ -32,8 +32,9 @@ export interface BreakerMonitorOptions {
 }
 
 /**
- * What the circuit breakers measure, folded from the store (fills, order outcomes, feed and sync
- * health, limits) and from quotes (marks): mark-to-market equity and today's P&L (unrealized
+ * What the circuit breakers measure, folded from the store (the account facts the ledger folds —
+ * `foldLedgerEvent`: the cash baseline, each fill once whichever event carried it, adjustments — order
+ * outcomes, feed and sync health, limits) and from quotes (marks): mark-to-market equity and today's P&L (unrealized
  * included, so a price move with no trade moves it), losing trades in a row, today's reject and
  * broker-error rates, the age of stale market data, failed syncs in a row, open reconciliation
  * breaks, and clock skew. Pure folding: the service decides and appends.
@@ -41,7 +42,8 @@ export interface BreakerMonitorOptions {
 export class BreakerMonitor {
   readonly clock: MarketClock;
   limits: BreakerLimits | null = null;
-  private ledger: LedgerState = emptyLedger();
+  private readonly ledger: LedgerFold = emptyLedgerFold();
+  private readonly account: AccountScope;
   private readonly orders = new Map<string, OrderState>();
   private consecutiveLosses = 0;
   private day: string | null = null;
@@ -59,6 +61,7 @@ export class BreakerMonitor {
 
   constructor(private readonly options: BreakerMonitorOptions) {
     this.clock = MarketClock.forMode(options.mode);
+    this.account = { accountId: options.accountId, venue: venueOfMode(options.mode) };
   }
 
   get scope(): string {
@@ -68,6 +71,11 @@ export class BreakerMonitor {
   /** Applies one stored event; answers whether a measurement may have changed. */
   apply(event: RecordedEvent): boolean {
     if (streamCategory(event.streamId) === ORDER_STREAM_CATEGORY && ORDER_EVENT_TYPES.has(event.type)) return this.applyOrderEvent({ type: event.type, data: event.data } as OrderEvent, event.occurredAt);
+    if (OTHER_ACCOUNT_FACT_TYPES.has(event.type)) {
+      // An adopted fill counts on the day it was recorded, like an OrderFilled.
+      if (event.type === 'BrokerFillAdopted') this.rollDay(new Date(event.occurredAt), this.equity());
+      return this.foldAccountFact(event);
+    }
     const data = event.data as never;
     switch (event.type) {
       case 'RiskLimitsChanged': {
@@ -75,18 +83,10 @@ export class BreakerMonitor {
         this.limits = change.limits.accounts[this.options.accountId]?.breakers ?? null;
         return true;
       }
-      case 'SimulatedAccountOpened': {
-        const opened = data as EventData<typeof SimulatedAccountOpened>;
-        if (opened.accountId !== this.options.accountId || this.options.mode !== 'SIMULATED') return false;
-        const initialCash = dec(opened.initialCash, 'initialCash');
-        this.ledger = { ...this.ledger, initialCash, cash: this.ledger.cash.plus(initialCash) };
-        this.dayStartEquity = this.dayStartEquity?.plus(initialCash) ?? null;
-        return true;
-      }
       case 'BarRecorded': {
         const bar = data as EventData<typeof BarRecorded>;
         this.clock.observe(bar.timestamp);
-        this.ledger = applyMark(this.ledger, { symbol: bar.symbol, price: dec(bar.close, 'close'), at: bar.timestamp });
+        this.ledger.state = applyMark(this.ledger.state, { symbol: bar.symbol, price: dec(bar.close, 'close'), at: bar.timestamp });
         return this.holds(bar.symbol);
       }
       case 'SyncFailed':
@@ -122,12 +122,12 @@ export class BreakerMonitor {
     this.clock.observe(quote.timestamp);
     if (this.options.mode !== 'SIMULATED') this.clockSkewMs = Math.round((this.options.wallNow ?? Date.now)() - Date.parse(quote.timestamp));
     const mid = dec(quote.bid, 'bid').plus(dec(quote.ask, 'ask')).div(2);
-    this.ledger = applyMark(this.ledger, { symbol: quote.symbol, price: mid, at: quote.timestamp });
+    this.ledger.state = applyMark(this.ledger.state, { symbol: quote.symbol, price: mid, at: quote.timestamp });
     return this.holds(quote.symbol) || this.options.mode !== 'SIMULATED';
   }
 
   equity(): Decimal {
-    return ledgerTotals(this.ledger).equity;
+    return ledgerTotals(this.ledger.state).equity;
   }
 
   /**
@@ -161,7 +161,7 @@ export class BreakerMonitor {
   }
 
   private holds(symbol: string): boolean {
-    const position = this.ledger.positions[symbol];
+    const position = this.ledger.state.positions[symbol];
     return position !== undefined && position.lots.length > 0;
   }
 
@@ -213,25 +213,39 @@ export class BreakerMonitor {
         this.brokerErrorsToday += 1;
         return true;
       case 'OrderFilled':
-        this.applyFill(event.data);
-        return true;
+        return this.foldAccountFact(event);
       default:
         if (this.orders.size > 20_000) this.forgetTerminalOrders();
         return false;
     }
   }
 
-  private applyFill(fill: OrderFilledData): void {
-    const symbol = fill.symbol;
-    const realizedBefore = this.ledger.positions[symbol]?.realizedPnl ?? ZERO;
-    this.ledger = applyFill(this.ledger, ledgerFillFromOrderFilled(fill));
-    const realized = (this.ledger.positions[symbol]?.realizedPnl ?? ZERO).minus(realizedBefore);
-    if (!realized.isZero()) {
-      // A trade closed (part of) a position: its result after the fill's fee decides the streak.
-      const result = realized.minus(dec(fill.fee, 'fee'));
-      this.consecutiveLosses = result.isNegative() ? this.consecutiveLosses + 1 : 0;
+  /**
+   * One account fact through the ledger's own fold, so the breakers count what the ledger counts. Capital
+   * (an opening, an adopted cash figure, a position taken from the broker) moves the ledger's initial cash;
+   * it is not trading, so the day's starting equity moves with it and today's P&L does not.
+   */
+  private foldAccountFact(event: { type: string; data: unknown }): boolean {
+    const before = this.ledger.state;
+    const fill = foldLedgerEvent(this.ledger, event, this.account);
+    const after = this.ledger.state;
+    if (after === before) return false;
+    const capital = after.initialCash.minus(before.initialCash);
+    if (!capital.isZero()) {
+      this.dayStartEquity = this.dayStartEquity?.plus(capital) ?? null;
+      this.lastEquity = this.lastEquity?.plus(capital) ?? null;
     }
-    this.lastEquity = this.equity();
+    if (fill) {
+      const realizedBefore = before.positions[fill.symbol]?.realizedPnl ?? ZERO;
+      const realized = (after.positions[fill.symbol]?.realizedPnl ?? ZERO).minus(realizedBefore);
+      if (!realized.isZero()) {
+        // A trade closed (part of) a position: its result after the fill's fee decides the streak.
+        const result = realized.minus(fill.fee);
+        this.consecutiveLosses = result.isNegative() ? this.consecutiveLosses + 1 : 0;
+      }
+      this.lastEquity = this.equity();
+    }
+    return true;
   }
 
   private forgetTerminalOrders(): void {

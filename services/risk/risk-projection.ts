@@ -4,10 +4,10 @@ import {
   orderEvents,
   streamCategory,
   type BarRecorded,
+  type BrokerFillAdoptedData,
   type EmergencyStopStartedData,
   type EventData,
   type OrderEvent,
-  type OrderFilledData,
   type OrderInitializedData,
   type OrderSide,
   type OrderType,
@@ -16,7 +16,7 @@ import {
   type QuoteMessage,
   type RecordedEvent,
   type RiskLimitsChangedData,
-  type SimulatedAccountOpened,
+  type TradingReadinessChangedData,
 } from '@tollgate/contracts';
 import { evolveAutoMode, initialAutoModeState, type AutoModeEvent, type AutoModeState } from '@tollgate/domain/auto-mode';
 import { evolveBreakerBoard, initialBreakerBoard, type BreakerBoard, type BreakerEvent } from '@tollgate/domain/circuit-breaker';
@@ -33,6 +33,7 @@ import {
   type KillSwitchState,
   type RestingOrderRef,
 } from '@tollgate/domain/kill-switch';
+import { accountFactOf, venueOfMode, type AccountFact, type AccountScope, type LedgerFill } from '@tollgate/domain/ledger';
 import { evolveOrder, initialOrderState, type OrderState } from '@tollgate/domain/order';
 import { evolveOverride, initialOverrideState, type OverrideEvent, type OverrideState } from '@tollgate/domain/override';
 import {
@@ -44,6 +45,7 @@ import {
   type StrategyExecutionEvent,
   type StrategyExecutionState,
 } from '@tollgate/domain/risk';
+import { readinessTradingState } from '@tollgate/domain/sync';
 import { evolveTradingState, initialTradingState, type TradingState, type TradingStateEvent } from '@tollgate/domain/trading-state';
 import type { EventStore, Subscription } from '@tollgate/event-store';
 import { dec, Decimal, ZERO } from '@tollgate/kernel';
@@ -87,9 +89,10 @@ export interface RiskProjectionOptions {
 /**
  * Everything the risk service knows, folded from the store (history first, exactly, then live) and
  * from quotes: the live risk book the pre-trade check reads, the orders and their strategies, positions
- * per strategy, equity (cash from the simulated account and fills, marked at the last mid), limits in
- * force, trading states, kill switches, disabled strategies, overrides, auto-mode, breakers and
- * emergency stops. Each change updates the book in place (`LiveRiskBook`), never a rebuild.
+ * per strategy, equity (cash and positions from the account facts the ledger reads — `accountFactOf` —
+ * marked at the last mid), limits in force, trading states (the board's and the account's reconciliation
+ * readiness), kill switches, disabled strategies, overrides, auto-mode, breakers and emergency stops.
+ * Each change updates the book in place (`LiveRiskBook`), never a rebuild.
  *
  * One account per risk service (the runtime configuration's).
  */
@@ -111,6 +114,8 @@ export class RiskProjection {
   limitsChanges = 0;
   /** Fill times per strategy, for the repeated-execution throttle. */
   readonly strategyFillTimes = new Map<string, string[]>();
+  /** The account's latest TradingReadinessChanged; null while none was recorded. */
+  readiness: TradingReadinessChangedData | null = null;
   /** Called after each event is applied; `live` is false while catching up with history. */
   onEvent: ((event: RecordedEvent, live: boolean) => void) | undefined;
   /** Called after an order's state changed. */
@@ -127,7 +132,17 @@ export class RiskProjection {
   private readonly positions = new Map<string, Decimal>();
   private readonly marks = new Map<string, Decimal>();
   private readonly intentFilled = new Map<string, Decimal>();
-  private cash: Decimal | null = null;
+  /** The same fill may be stored twice (OrderFilled from execution, BrokerFillAdopted from sync): it counts once. */
+  private readonly fillIds = new Set<string>();
+  private readonly accountScope: AccountScope;
+  /** Cash moved by fills and by cash facts; it means something only once a cash baseline was stated. */
+  private cash = ZERO;
+  /**
+   * Whether the account's cash is known: an opening (SimulatedAccountOpened at the simulated exchange) or a
+   * broker cash figure adopted by reconciliation (CashAdjusted, the first being the opening balance). Until
+   * then equity is unknown, not the fills' cost alone, and orders fail closed.
+   */
+  private cashBaselineKnown = false;
   private marketValue = ZERO;
   private subscription: Subscription | undefined;
   private position = 0;
@@ -140,11 +155,14 @@ export class RiskProjection {
     private readonly options: RiskProjectionOptions,
   ) {
     this.clock = MarketClock.forMode(options.mode);
+    this.accountScope = { accountId: options.accountId, venue: venueOfMode(options.mode) };
     this.book = new LiveRiskBook({
       accountId: options.accountId,
       mode: options.mode,
       instruments: Object.fromEntries(options.instruments.map((instrument) => [instrument.symbol, { tickSize: instrument.tickSize, shortable: instrument.shortable }])),
     });
+    // Outside SIMULATED an account nobody has assessed yet is HALTED from the first moment.
+    this.applyReadiness();
   }
 
   /** Catches up with the store's head as of the call (exact), then keeps following it live. */
@@ -269,7 +287,21 @@ export class RiskProjection {
   }
 
   get equity(): Decimal | null {
-    return this.cash === null ? null : this.cash.plus(this.marketValue);
+    return this.cashBaselineKnown ? this.cash.plus(this.marketValue) : null;
+  }
+
+  get accountTradingScope(): string {
+    return `account:${this.options.accountId}`;
+  }
+
+  /**
+   * What readiness makes of the account now: HALTED with cause `reconciliation:not_ready` and the first
+   * reason, or null when it does not restrict. An account never assessed is HALTED where a reconciliation
+   * service must run (every mode but SIMULATED: no order before the start-up sync and reconciliation);
+   * SIMULATED scratch runs and `tollgate sim` have none, so there it restricts only once one recorded.
+   */
+  readinessState(): ReturnType<typeof readinessTradingState> {
+    return readinessTradingState(this.readiness, this.options.mode === 'SIMULATED' ? 'ignore' : 'halted');
   }
 
   strategyOf(order: TrackedOrder): string | null {
@@ -414,12 +446,24 @@ export class RiskProjection {
       case 'EmergencyStopCompleted':
         this.applyEmergencyStop({ type: event.type, data } as EmergencyStopEvent);
         return;
-      case 'SimulatedAccountOpened': {
-        const opened = data as EventData<typeof SimulatedAccountOpened>;
-        if (opened.accountId !== this.options.accountId || this.options.mode !== 'SIMULATED') return;
-        // Fills folded before the account opened (none in practice) keep their cash movements.
-        this.cash = dec(opened.initialCash, 'initialCash').plus(this.cash ?? ZERO);
-        this.refreshEquity();
+      case 'SimulatedAccountOpened':
+      case 'CashAdjusted':
+      case 'PositionAdjusted':
+      case 'BrokerFillAdopted': {
+        const fact = accountFactOf(event, this.accountScope);
+        if (!fact) return;
+        // An adopted fill of one of our orders belongs to that order (and its strategy); the same fill may
+        // come again as the order's OrderFilled, and counts once.
+        const clientOrderId = event.type === 'BrokerFillAdopted' ? (event.data as BrokerFillAdoptedData).clientOrderId : null;
+        const orderId = clientOrderId === null ? undefined : this.orderIdByClientOrderId.get(clientOrderId);
+        this.applyAccountFact(fact, orderId === undefined ? undefined : this.orders.get(orderId));
+        return;
+      }
+      case 'TradingReadinessChanged': {
+        const readiness = data as TradingReadinessChangedData;
+        if (readiness.accountId !== this.options.accountId) return;
+        this.readiness = readiness;
+        this.applyReadiness();
         return;
       }
       case 'ProposalCreated': {
@@ -483,7 +527,10 @@ export class RiskProjection {
     if (event.type === 'OrderReplaceRequested') this.orderIdByClientOrderId.set(event.data.newClientOrderId, orderId);
     tracked.state = next;
     this.orders.set(orderId, tracked);
-    if (event.type === 'OrderFilled') this.applyFill(tracked, event.data);
+    if (event.type === 'OrderFilled') {
+      const fact = accountFactOf(event, this.accountScope);
+      if (fact) this.applyAccountFact(fact, tracked);
+    }
     if ((event.type === 'OrderSubmitted' || event.type === 'OrderWouldBeSent') && next.status !== 'NotInitialized' && !this.recordedAtCheck.has(next.clientOrderId)) {
       const terms = next.terms;
       this.book.activity.recordAccepted({
@@ -545,40 +592,82 @@ export class RiskProjection {
     }
   }
 
-  private applyFill(tracked: TrackedOrder, fill: OrderFilledData): void {
-    const quantity = dec(fill.quantity, 'quantity');
-    const price = dec(fill.price, 'price');
-    const signed = fill.side === 'buy' ? quantity : quantity.negated();
-    const symbol = fill.symbol;
-    const before = this.positions.get(symbol) ?? ZERO;
-    const markBefore = this.marks.get(symbol) ?? null;
-    const after = before.plus(signed);
-    this.positions.set(symbol, after);
-    // Unmarked, a position is valued at its last fill price; a mark from a quote replaces it.
-    const mark = markBefore ?? price;
-    this.marketValue = this.marketValue.minus(before.times(markBefore ?? mark)).plus(after.times(mark));
-    if (!markBefore) this.marks.set(symbol, price);
-    this.cash = (this.cash ?? ZERO).minus(signed.times(price)).minus(dec(fill.fee, 'fee'));
-    const key = `${tracked.strategy ?? ''}|${symbol}`;
-    const strategyPosition = this.strategyPositions.get(key) ?? { strategy: tracked.strategy, symbol, quantity: ZERO };
-    strategyPosition.quantity = strategyPosition.quantity.plus(signed);
-    this.strategyPositions.set(key, strategyPosition);
-    if (tracked.state.status !== 'NotInitialized') {
-      const intentId = tracked.state.terms.intentId;
-      const filled = (this.intentFilled.get(intentId) ?? ZERO).plus(quantity);
+  /** The board's state of the account and readiness's are separate sources: the book reads the stricter. */
+  private applyReadiness(): void {
+    const state = this.readinessState();
+    // The first reason goes into the cause, so the denial says why the account is not ready.
+    this.book.setTradingState(this.accountTradingScope, state === null ? null : { status: state.status, cause: `${state.cause} (${state.reason})` }, 'readiness');
+  }
+
+  private applyAccountFact(fact: AccountFact, order: TrackedOrder | undefined): void {
+    switch (fact.kind) {
+      case 'fill':
+        this.applyFill(fact.fill, order);
+        return;
+      case 'opening-cash':
+        this.moveCash(fact.amount);
+        return;
+      case 'cash-adjusted':
+        this.moveCash(fact.delta);
+        return;
+      case 'position-adjusted':
+        // The broker's position taken as truth: no order, no strategy, no cash moves.
+        this.movePosition({ strategy: null, symbol: fact.symbol, quantity: fact.quantityDelta, price: fact.averagePrice.greaterThan(0) ? fact.averagePrice : null });
+        this.refreshEquity();
+        return;
+    }
+  }
+
+  private moveCash(amount: Decimal): void {
+    this.cash = this.cash.plus(amount);
+    this.cashBaselineKnown = true;
+    this.refreshEquity();
+  }
+
+  private applyFill(fill: LedgerFill & { fillId: string }, order: TrackedOrder | undefined): void {
+    if (this.fillIds.has(fill.fillId)) return;
+    this.fillIds.add(fill.fillId);
+    const strategy = order?.strategy ?? null;
+    const signed = fill.side === 'buy' ? fill.quantity : fill.quantity.negated();
+    this.movePosition({ strategy, symbol: fill.symbol, quantity: signed, price: fill.price });
+    this.cash = this.cash.minus(signed.times(fill.price)).minus(fill.fee);
+    if (order && order.state.status !== 'NotInitialized') {
+      const intentId = order.state.terms.intentId;
+      const filled = (this.intentFilled.get(intentId) ?? ZERO).plus(fill.quantity);
       this.intentFilled.set(intentId, filled);
       this.book.setIntentFilled(intentId, filled);
     }
-    if (tracked.strategy) {
-      const times = this.strategyFillTimes.get(tracked.strategy) ?? [];
-      times.push(fill.filledAt);
+    if (strategy) {
+      const times = this.strategyFillTimes.get(strategy) ?? [];
+      times.push(fill.at);
+      // An adopted fill can arrive after later ones; the window is read in time order.
+      if (times.length > 1 && Date.parse(times.at(-2)!) > Date.parse(fill.at)) times.sort((a, b) => Date.parse(a) - Date.parse(b));
       // The throttle's window is at most an hour of fills; older ones never count again.
-      const cutoff = Date.parse(fill.filledAt) - 3_600_000;
+      const cutoff = Date.parse(times.at(-1)!) - 3_600_000;
       while (times.length > 0 && Date.parse(times[0]!) < cutoff) times.shift();
-      this.strategyFillTimes.set(tracked.strategy, times);
+      this.strategyFillTimes.set(strategy, times);
     }
-    this.book.setPosition(symbol, after, after.isZero() ? null : mark);
     this.refreshEquity();
+  }
+
+  /**
+   * Moves the account's and the strategy's position in a symbol by a signed quantity. An unmarked position
+   * is valued at `price` (the fill's, or the broker's average) until a quote or bar marks it.
+   */
+  private movePosition(move: { strategy: string | null; symbol: string; quantity: Decimal; price: Decimal | null }): void {
+    const { symbol } = move;
+    const before = this.positions.get(symbol) ?? ZERO;
+    const markBefore = this.marks.get(symbol) ?? null;
+    const after = before.plus(move.quantity);
+    this.positions.set(symbol, after);
+    const mark = markBefore ?? move.price ?? ZERO;
+    this.marketValue = this.marketValue.minus(before.times(markBefore ?? mark)).plus(after.times(mark));
+    if (!markBefore && move.price) this.marks.set(symbol, move.price);
+    const key = `${move.strategy ?? ''}|${symbol}`;
+    const strategyPosition = this.strategyPositions.get(key) ?? { strategy: move.strategy, symbol, quantity: ZERO };
+    strategyPosition.quantity = strategyPosition.quantity.plus(move.quantity);
+    this.strategyPositions.set(key, strategyPosition);
+    this.book.setPosition(symbol, after, after.isZero() || mark.isZero() ? null : mark);
   }
 
   private mark(symbol: string, price: Decimal): void {

@@ -115,13 +115,26 @@ export interface TradingStateView {
   status: 'ACTIVE' | 'REDUCING' | 'HALTED';
   cause: string;
   since: string | null;
+  /** Why, when the cause alone does not say (readiness: its first reason). */
+  reason?: string;
+  /** Who holds the scope here: the trading-state board (absent) or the account's reconciliation readiness. */
+  source?: 'readiness';
 }
 
 export interface RiskStateView {
   accountId: string;
   mode: string;
-  /** Every scope that was ever moved; a scope not listed is ACTIVE. */
+  /**
+   * Every scope that was ever moved on the board, plus a row for the account while reconciliation
+   * readiness holds it HALTED (`source: 'readiness'`); the stricter row of a scope applies. A scope not
+   * listed is ACTIVE.
+   */
   tradingStates: TradingStateView[];
+  /**
+   * The account's latest TradingReadinessChanged (`ready` null: none recorded) and whether it holds the
+   * account HALTED now (outside SIMULATED an account never assessed is HALTED).
+   */
+  readiness?: { enforced: boolean; ready: boolean | null; reasons: string[]; at: string | null };
   killSwitches: Array<{ scope: string; actor: string; reason: string; at: string }>;
   breakers: Array<{ scope: string; breaker: string; value: string; bound: string; action: string; at: string; coolDownMs: number | null }>;
   disabledStrategies: Array<{ strategy: string; cause: string; since: string }>;

@@ -59,9 +59,10 @@ export interface RiskOptions {
   mode: 'SIMULATED' | 'SANDBOX_PAPER' | 'LIVE';
   instruments: readonly Instrument[];
   /**
-   * A limits file applied by `system:bootstrap` at the first start in SIMULATED when no limits exist yet
-   * (default deny would otherwise stop every order). Its `default` account stands for the configured one.
-   * false: never seed.
+   * A limits file applied by `system:bootstrap` at the first start in SIMULATED or SANDBOX_PAPER when no
+   * limits exist yet (default deny would otherwise stop every order). Its `default` account stands for the
+   * configured one. false: never seed. LIVE is never seeded, whatever is passed: real money trades only
+   * under limits a person set.
    */
   seedLimitsFile: string | false;
   emergencyStop: EmergencyStopRunnerOptions;
@@ -468,7 +469,8 @@ export class RiskHandlers implements OnApplicationBootstrap, BeforeApplicationSh
     return {
       accountId: this.options.accountId,
       mode: this.options.mode,
-      tradingStates: [...projection.tradingBoard.entries()].map(([scope, state]) => ({ scope, status: state.status, cause: state.cause, since: state.since })),
+      tradingStates: this.tradingStateRows(),
+      readiness: this.readinessView(),
       killSwitches: Object.entries(projection.killSwitch.engaged).map(([scope, engagement]) => ({ scope, ...engagement })),
       breakers: [...projection.breakerBoards.entries()].flatMap(([scope, board]) =>
         Object.entries(board.tripped).map(([breaker, tripped]) => ({ scope, breaker, value: tripped!.value, bound: tripped!.bound, action: tripped!.action, at: tripped!.at, coolDownMs: tripped!.coolDownMs })),
@@ -488,6 +490,27 @@ export class RiskHandlers implements OnApplicationBootstrap, BeforeApplicationSh
         return { symbol, mid: reference.mid.toFixed(), at: new Date(reference.atMs).toISOString() };
       }),
       checkpoint: projection.checkpoint,
+    };
+  }
+
+  /** One row per source that holds a scope: the board's (people, breakers) and the account's readiness. */
+  private tradingStateRows(): RiskStateView['tradingStates'] {
+    const projection = this.projection;
+    const rows: RiskStateView['tradingStates'] = [...projection.tradingBoard.entries()].map(([scope, state]) => ({ scope, status: state.status, cause: state.cause, since: state.since }));
+    const readiness = projection.readinessState();
+    if (readiness) {
+      rows.push({ scope: projection.accountTradingScope, status: readiness.status, cause: readiness.cause, since: projection.readiness?.at ?? null, reason: readiness.reason, source: 'readiness' });
+    }
+    return rows;
+  }
+
+  private readinessView(): RiskStateView['readiness'] {
+    const recorded = this.projection.readiness;
+    return {
+      enforced: this.projection.readinessState() !== null,
+      ready: recorded?.ready ?? null,
+      reasons: recorded ? [...recorded.reasons] : [],
+      at: recorded?.at ?? null,
     };
   }
 
@@ -557,10 +580,19 @@ export class RiskHandlers implements OnApplicationBootstrap, BeforeApplicationSh
       .catch((error: unknown) => this.logger.error({ err: error, alerts }, 'a risk alert could not be recorded'));
   }
 
-  /** Default deny stops every order until limits exist; in SIMULATED the first start applies a sensible file. */
+  /**
+   * Default deny stops every order until limits exist; in SIMULATED and SANDBOX_PAPER the first start
+   * applies a sensible file (SANDBOX_PAPER's is more conservative). LIVE never gets limits nobody chose.
+   */
   private async seedLimits(): Promise<void> {
     const file = this.options.seedLimitsFile;
-    if (this.options.mode !== 'SIMULATED' || file === false || this.projection.limitsChange !== null) return;
+    const mode = this.options.mode;
+    if (this.projection.limitsChange !== null) return;
+    if (mode === 'LIVE') {
+      this.logger.warn({ accountId: this.options.accountId }, "no risk limits are configured for LIVE and none are seeded: every order is denied until a person sets them with 'tollgate limits set'");
+      return;
+    }
+    if (file === false) return;
     if (!existsSync(file)) {
       this.logger.warn({ file }, `no limits are configured and the seed file ${file} does not exist: every order is denied until 'tollgate limits set'`);
       return;
@@ -579,7 +611,7 @@ export class RiskHandlers implements OnApplicationBootstrap, BeforeApplicationSh
         riskStreams.limits,
         'no-stream',
         // In force from the start of the record: a simulation may replay market time from any year.
-        [{ type: 'RiskLimitsChanged', data: { actor: BOOTSTRAP_ACTOR, reason: `default SIMULATED limits seeded from ${file} at first start (no limits existed)`, effectiveAt: SEEDED_LIMITS_EFFECTIVE_AT, limits } }],
+        [{ type: 'RiskLimitsChanged', data: { actor: BOOTSTRAP_ACTOR, reason: `default ${mode} limits seeded from ${file} at first start (no limits existed)`, effectiveAt: SEEDED_LIMITS_EFFECTIVE_AT, limits } }],
         { actor: BOOTSTRAP_ACTOR, commandId: 'seed-limits', at },
       );
     } catch (error) {
@@ -587,7 +619,7 @@ export class RiskHandlers implements OnApplicationBootstrap, BeforeApplicationSh
       if (!(error instanceof WrongExpectedVersionError)) throw error;
     }
     await this.projection.settle();
-    this.logger.info({ file, accountId: this.options.accountId }, 'seeded the default SIMULATED risk limits');
+    this.logger.info({ file, accountId: this.options.accountId }, `seeded the default ${mode} risk limits`);
   }
 }
 

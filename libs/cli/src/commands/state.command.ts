@@ -8,8 +8,9 @@ export function renderState(state: RiskStateView): string {
   const lines = [`account ${state.accountId} in ${state.mode}; equity ${state.equity ?? 'unknown'}; ${state.workingOrders} working orders`];
   const account = state.tradingStates.find((entry) => entry.scope === `account:${state.accountId}`);
   if (!account) lines.push(`account:${state.accountId}  ACTIVE`);
-  const scopes = state.tradingStates.map((entry) => [entry.scope, entry.status, entry.cause, entry.since ?? '']);
+  const scopes = state.tradingStates.map((entry) => [entry.scope, entry.status, entry.reason ? `${entry.cause}: ${entry.reason}` : entry.cause, entry.since ?? '']);
   if (scopes.length > 0) lines.push(table([['scope', 'state', 'cause', 'since'], ...scopes]));
+  if (state.readiness) lines.push(renderReadiness(state.readiness));
   lines.push(state.killSwitches.length === 0 ? 'kill switches: none engaged' : `kill switches engaged:\n${table(state.killSwitches.map((entry) => [`  ${entry.scope}`, entry.actor, entry.at, entry.reason]))}`);
   lines.push(
     state.breakers.length === 0
@@ -28,8 +29,15 @@ export function renderState(state: RiskStateView): string {
   return lines.join('\n');
 }
 
+/** Reconciliation's verdict on the account, and whether it is what holds the account HALTED. */
+function renderReadiness(readiness: NonNullable<RiskStateView['readiness']>): string {
+  if (readiness.ready === null) return readiness.enforced ? 'readiness: none recorded yet — the account is HALTED until the start-up sync and reconciliation pass' : 'readiness: not assessed (no reconciliation runs here)';
+  if (readiness.ready) return `readiness: ready since ${readiness.at}`;
+  return `readiness: NOT READY since ${readiness.at} — the account is HALTED: ${readiness.reasons.join('; ') || 'no reason given'}`;
+}
+
 export function register(program: Command): void {
-  const state = program.command('state').description('trading state of every scope (ACTIVE | REDUCING | HALTED), kill switches, breakers, auto-mode; move a scope; re-enable a strategy');
+  const state = program.command('state').description('trading state of every scope (ACTIVE | REDUCING | HALTED) and what holds it (a person, a breaker, reconciliation readiness), kill switches, breakers, auto-mode; move a scope; re-enable a strategy');
 
   withControlOptions(state.command('show', { isDefault: true }).description('print the trading state of every scope and every control in force (the default)')).action(
     async (options: ControlOptions, cmd: Command) => {

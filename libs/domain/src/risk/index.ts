@@ -15,7 +15,7 @@ export * from './limits/risk-limits.commands';
 export * from './limits/risk-limits.state';
 export * from './limits/risk-limits.decide';
 export { PreTradeRiskEngine, type RiskDecision, type OverrideWaiver } from './pre-trade/engine';
-export { LiveRiskBook, type LiveRiskBookOptions } from './pre-trade/live-book';
+export { LiveRiskBook, TRADING_STATE_SOURCES, type LiveRiskBookOptions, type TradingStateSource } from './pre-trade/live-book';
 export {
   RiskSnapshot,
   createRiskSnapshot,

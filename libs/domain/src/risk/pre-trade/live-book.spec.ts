@@ -3,8 +3,8 @@ import { ZERO, type Decimal } from '@tollgate/kernel';
 import { compileRiskLimits, parseRiskLimits } from '../limits/limits';
 import { ACCOUNT, accountOf, limitsDocument, order, T0 } from '../risk.fixtures';
 import { PreTradeRiskEngine } from './engine';
-import { LiveRiskBook } from './live-book';
-import { createRiskSnapshot, type ReferencePriceInput, type RiskView, type WorkingOrderInput } from './snapshot';
+import { LiveRiskBook, TRADING_STATE_SOURCES, type TradingStateSource } from './live-book';
+import { createRiskSnapshot, type ReferencePriceInput, type RiskView, type TradingStateView, type WorkingOrderInput } from './snapshot';
 
 const SYMBOLS = ['AAPL', 'MSFT', 'XOM', 'CVX', 'TSLA'] as const;
 const INSTRUMENTS = Object.fromEntries(SYMBOLS.map((symbol) => [symbol, { tickSize: '0.01', shortable: symbol !== 'TSLA' }]));
@@ -217,3 +217,52 @@ describe('LiveRiskBook, the risk service’s incrementally updated view', () => 
     expect(book.referencePrice('AAPL')?.mid.toFixed()).toBe('100');
   });
 });
+
+describe('LiveRiskBook trading states held by more than one source', () => {
+  const scope = `account:${ACCOUNT}`;
+  const rank = { ACTIVE: 0, REDUCING: 1, HALTED: 2 } as const;
+  const move = fc.record({
+    source: fc.constantFrom(...TRADING_STATE_SOURCES),
+    status: fc.constantFrom('ACTIVE' as const, 'REDUCING' as const, 'HALTED' as const),
+    cause: fc.constantFrom('operator', 'breaker:daily_loss', 'reconciliation:not_ready'),
+  });
+
+  it('reads the most restrictive state any source holds, whatever order they move in (property)', () => {
+    fc.assert(
+      fc.property(fc.array(move, { maxLength: 30 }), (moves) => {
+        const book = newBook();
+        const held = new Map<TradingStateSource, TradingStateView>();
+        for (const { source, status, cause } of moves) {
+          book.setTradingState(scope, { status, cause }, source);
+          if (status === 'ACTIVE') held.delete(source);
+          else held.set(source, { status, cause });
+        }
+        const strictest = Math.max(0, ...[...held.values()].map((state) => rank[state.status]));
+        const read = book.tradingStates[scope];
+        expect(read ? rank[read.status] : 0).toBe(strictest);
+        if (read) expect([...held.values()]).toContainEqual(read);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('does not let readiness becoming ready release an operator HALT, nor the operator releasing lift not-ready', () => {
+    const book = newBook();
+    book.setTradingState(scope, { status: 'HALTED', cause: 'operator' });
+    book.setTradingState(scope, { status: 'HALTED', cause: 'reconciliation:not_ready' }, 'readiness');
+    book.setTradingState(scope, null, 'readiness');
+    expect(book.tradingStates[scope]).toEqual({ status: 'HALTED', cause: 'operator' });
+    book.setTradingState(scope, { status: 'HALTED', cause: 'reconciliation:not_ready' }, 'readiness');
+    book.setTradingState(scope, { status: 'ACTIVE', cause: 'operator' });
+    expect(book.tradingStates[scope]).toEqual({ status: 'HALTED', cause: 'reconciliation:not_ready' });
+    expect(engineDenials(book)).toEqual([`TRADING_HALTED: scope=${scope}, cause=reconciliation:not_ready`]);
+    book.setTradingState(scope, null, 'readiness');
+    expect(book.tradingStates[scope]).toBeUndefined();
+  });
+});
+
+function engineDenials(book: LiveRiskBook): string[] {
+  book.setReferencePrice('AAPL', { mid: '100', at: T0 });
+  const decision = new PreTradeRiskEngine().check(order({ symbol: 'AAPL', quantity: '1', limitPrice: '100', at: T0 }), book);
+  return decision.verdict === 'deny' ? decision.message.split('; ') : [];
+}

@@ -20,6 +20,26 @@ import {
   type WorstCase,
 } from './snapshot';
 
+/**
+ * Who holds a scope's trading state: `board` is the trading-state aggregate (a person, a breaker, a
+ * watchdog); `readiness` is reconciliation's verdict on the account (not ready → HALTED). Listed in the
+ * order a tie between equally restrictive states is shown.
+ */
+export const TRADING_STATE_SOURCES = ['board', 'readiness'] as const;
+export type TradingStateSource = (typeof TRADING_STATE_SOURCES)[number];
+
+const RESTRICTIVENESS = { ACTIVE: 0, REDUCING: 1, HALTED: 2 } as const;
+
+/** The most restrictive state the sources hold; on a tie the source listed first in TRADING_STATE_SOURCES. */
+function strictestOf(sources: ReadonlyMap<TradingStateSource, TradingStateView>): TradingStateView | null {
+  let strictest: TradingStateView | null = null;
+  for (const source of TRADING_STATE_SOURCES) {
+    const state = sources.get(source);
+    if (state && (strictest === null || RESTRICTIVENESS[state.status] > RESTRICTIVENESS[strictest.status])) strictest = state;
+  }
+  return strictest;
+}
+
 export interface LiveRiskBookOptions {
   accountId: string;
   mode: TradingMode;
@@ -80,6 +100,7 @@ export class LiveRiskBook implements RiskView {
   readonly activity: RiskActivityLog;
   readonly worst = new Map<string, WorstCase>();
 
+  private readonly stateSources = new Map<string, Map<TradingStateSource, TradingStateView>>();
   private readonly positions = new Map<string, { quantity: Decimal; averagePrice: Decimal | null }>();
   private readonly ordersBySymbol = new Map<string, Map<string, WorkingOrder>>();
   private readonly references = new Map<string, ReferencePrice>();
@@ -220,11 +241,28 @@ export class LiveRiskBook implements RiskView {
 
   // ---- gates ------------------------------------------------------------------------------------
 
-  setTradingState(scope: string, state: TradingStateView | null): void {
+  /**
+   * One source's state of a scope. A scope can be held by more than one source at once (the board an
+   * operator or a breaker moves, and the account's reconciliation readiness); the check reads the most
+   * restrictive, so releasing one source never releases what another holds. `null` or ACTIVE: this
+   * source no longer restricts the scope.
+   */
+  setTradingState(scope: string, state: TradingStateView | null, source: TradingStateSource = 'board'): void {
+    const sources = new Map(this.stateSources.get(scope));
+    if (state === null || state.status === 'ACTIVE') sources.delete(source);
+    else sources.set(source, state);
+    if (sources.size === 0) this.stateSources.delete(scope);
+    else this.stateSources.set(scope, sources);
     const next = { ...this.tradingStates };
-    if (state === null || state.status === 'ACTIVE') delete next[scope];
-    else next[scope] = state;
+    const strictest = strictestOf(sources);
+    if (strictest === null) delete next[scope];
+    else next[scope] = strictest;
     this.tradingStates = next;
+  }
+
+  /** What each source holds a scope at (only sources that restrict it). */
+  tradingStateSources(scope: string): ReadonlyMap<TradingStateSource, TradingStateView> {
+    return this.stateSources.get(scope) ?? new Map();
   }
 
   setKillSwitch(scope: string, engaged: boolean): void {
