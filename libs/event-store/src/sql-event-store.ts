@@ -94,6 +94,8 @@ export class SqlEventStore implements EventStore {
   private readonly pollIntervalMs: number;
   private readonly headCacheSize: number;
   private readonly deferredSealMs: number;
+  /** Appends of this process between their first statement and its result. */
+  private appendsInFlight = 0;
 
   constructor(
     readonly executor: SqlExecutor,
@@ -194,7 +196,9 @@ export class SqlEventStore implements EventStore {
       }
       const chained = chain(streamId, head, prepared);
       const startedAt = performance.now();
+      const headBefore = this.heads.known;
       let written: number | 'queued' | undefined;
+      this.appendsInFlight++;
       try {
         written = await this.write(streamId, head, prepared, chained);
       } catch (error) {
@@ -206,13 +210,22 @@ export class SqlEventStore implements EventStore {
         this.streamHeads.delete(streamId);
         head = undefined;
         continue;
+      } finally {
+        this.appendsInFlight--;
       }
       if (written !== undefined) {
         this.rememberHead(streamId, { version: head.version + prepared.length, hash: chained[chained.length - 1]! });
         if (written === 'queued') {
           // Another transaction held the seal lock: the next one to get it seals this append. A
           // deferred seal makes sure that happens even if no other append follows.
-          if (this.options.sealAfterAppend !== false) this.sealer.noteQueued(performance.now(), this.deferredSealMs);
+          if (this.options.sealAfterAppend !== false) {
+            this.sealer.noteQueued(performance.now(), this.deferredSealMs);
+            // The lock holder's commit is announced by NOTIFY (see Sealer.sealQueuedNow), so listen
+            // once this process has had to queue. If a seal committed while this append ran, the
+            // notification may have come before this append was queued: try the lock now.
+            void this.listenForSeals().catch(() => undefined);
+            if (this.heads.known > headBefore) this.sealQueuedIfIdle();
+          }
         } else {
           this.sealer.noteSealedBy(startedAt);
           this.onSealed(written);
@@ -370,16 +383,34 @@ export class SqlEventStore implements EventStore {
   }
 
   private async fetchSealed(after: number, limit: number): Promise<unknown[][]> {
-    await this.sealer.settle().catch(() => undefined);
+    // A subscription reads what is sealed and waits for the rest (onSealed and NOTIFY wake it). It
+    // used to settle() first, i.e. wait for the seal lock and commit a seal of this process's queued
+    // appends before every read: with writers in other processes that put a lock wait and a commit
+    // in front of each wake-up, even when another process had sealed those appends already. Asking
+    // for a background seal keeps own appends moving without holding up the read.
+    this.sealQueuedIfIdle();
     const rows = await this.executor.queryArrays(READ_ALL_SQL, [after, limit]);
     if (rows.length > 0) this.heads.observe(Number(rows[rows.length - 1]![0]));
     return rows;
   }
 
   private listenForSeals(): Promise<unknown> {
-    if (this.executor.backend !== 'postgres') return Promise.resolve();
-    this.stopListening ??= this.executor.listen(SEALED_CHANNEL, (payload) => this.heads.observe(Number(payload)));
+    // Closed: a late queued append must not open a LISTEN connection nobody will close.
+    if (this.executor.backend !== 'postgres' || (this.closed && !this.stopListening)) return this.stopListening ?? Promise.resolve();
+    this.stopListening ??= this.executor.listen(SEALED_CHANNEL, (payload) => {
+      this.heads.observe(Number(payload));
+      this.sealQueuedIfIdle();
+    });
     return this.stopListening;
+  }
+
+  /**
+   * Seals this process's queued appends now, unless one of its appends is about to try the seal
+   * lock anyway (it seals the whole queue in its own commit, and a background seal holding the lock
+   * meanwhile would only make that append queue too).
+   */
+  private sealQueuedIfIdle(): void {
+    if (this.appendsInFlight === 0 && this.options.sealAfterAppend !== false && !this.closed) this.sealer.sealQueuedNow();
   }
 
   private async sweep(): Promise<void> {
