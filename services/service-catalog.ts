@@ -11,6 +11,8 @@ import { RegimeModule } from './regime/regime.module';
 import { RiskModule } from './risk/risk.module';
 import { SimulatedExchangeModule } from './simulated-exchange/simulated-exchange.module';
 
+export type ServiceMode = RuntimeConfig['mode'];
+
 /**
  * Every Tollgate service, by name. `tollgate service NAME` runs one as its own process (NATS +
  * PostgreSQL); `tollgate run` runs them all in one process on the embedded store and bus.
@@ -22,6 +24,11 @@ export interface ServiceDefinition {
   module: (config: RuntimeConfig) => Type | DynamicModule;
   /** Whether this process also runs the store → bus relay when run alone. */
   relay?: boolean;
+  /**
+   * The trading modes the service belongs to; absent means every mode. The all-in-one run leaves a
+   * service out in any other mode, and `tollgate service NAME` refuses to start it there.
+   */
+  modes?: readonly ServiceMode[];
 }
 
 export const serviceCatalog: ServiceDefinition[] = [
@@ -34,11 +41,13 @@ export const serviceCatalog: ServiceDefinition[] = [
     name: 'simulated-exchange',
     description: 'SIMULATED mode venue: matches orders against the market data, keeps its state as events, serves the broker port over the bus',
     module: (config) => SimulatedExchangeModule.forRoot(config),
+    // In SANDBOX_PAPER and LIVE the venue is the broker: a second venue would take orders nobody sends to a real one.
+    modes: ['SIMULATED'],
   },
   {
     name: 'risk',
     description:
-      'pre-trade risk check for every order (default deny), kill switch, emergency stop, limits held as events, trading state, overrides, auto-mode; seeds config/limits.simulated.json at the first SIMULATED start',
+      'pre-trade risk check for every order (default deny), kill switch, emergency stop, limits held as events, trading state, overrides, auto-mode; seeds config/limits.simulated.json at the first SIMULATED start and config/limits.sandbox-paper.json at the first SANDBOX_PAPER start (LIVE never: set limits with tollgate limits set); reconciliation readiness not ready halts the account',
     module: (config) => RiskModule.forRoot(config),
   },
   {
@@ -84,4 +93,15 @@ export const serviceCatalog: ServiceDefinition[] = [
 
 export function findService(name: string): ServiceDefinition | undefined {
   return serviceCatalog.find((service) => service.name === name);
+}
+
+/** Whether the service runs in this trading mode (services/host.ts, `tollgate service`). */
+export function runsInMode(service: ServiceDefinition, mode: ServiceMode): boolean {
+  return !service.modes || service.modes.includes(mode);
+}
+
+/** The one-line reason a service does not run in this mode, or undefined when it does. */
+export function modeRefusal(service: ServiceDefinition, mode: ServiceMode): string | undefined {
+  if (runsInMode(service, mode)) return undefined;
+  return `service ${service.name} runs only in ${service.modes!.join(' or ')} mode, and TOLLGATE_MODE is ${mode}`;
 }

@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { instrumentsFor, type RuntimeConfig } from '@tollgate/application';
-import { AlpacaBroker, checkBrokerConfiguration, loadAlpacaCredentials } from '@tollgate/brokers';
+import { createBrokerFor } from '@tollgate/brokers';
 import type { BrokerPort } from '@tollgate/contracts';
 import type { Bus } from '@tollgate/messaging';
 import { BUS, LOGGER } from '@tollgate/nest';
@@ -9,26 +9,37 @@ import { RemoteBrokerPort } from '../simulated-exchange/remote-broker-port';
 import { ExecutionController, ExecutionMarketData } from './execution.controller';
 import { BROKER_PORT, EXECUTION_OPTIONS, ExecutionHandlers, type ExecutionOptions } from './execution.handlers';
 
+/**
+ * Per broker request, before its outcome is UNKNOWN (whole milliseconds ≥ 100). Unset: 10 s for Alpaca,
+ * 2 s for the simulated exchange over the bus. The crash-recovery drill sets it lower so a lost answer
+ * turns into a lookup sooner.
+ */
+export const BROKER_TIMEOUT_VARIABLE = 'TOLLGATE_BROKER_TIMEOUT_MS';
+
 export interface ExecutionModuleOptions extends Partial<ExecutionOptions> {
-  /** How long a broker request may take before its outcome is UNKNOWN. */
+  /** How long a broker request may take before its outcome is UNKNOWN (default: TOLLGATE_BROKER_TIMEOUT_MS). */
   brokerTimeoutMs?: number;
-  /** A broker port to use instead of the one the mode selects (tests, drills). */
+  /** A broker port to use instead of the one the mode selects (tests). */
   broker?: (bus: Bus) => BrokerPort | Promise<BrokerPort>;
 }
 
 /**
- * The execution service. In SIMULATED mode its broker is the simulated exchange, reached over the bus
- * in every topology (RemoteBrokerPort); in SANDBOX_PAPER and LIVE it is Alpaca (libs/brokers), after
- * the configuration check refuses any mismatch between the mode and the credentials.
+ * The execution service. Its broker is the one the mode trades with (`createBrokerFor`): the simulated
+ * exchange over the bus in SIMULATED, in every topology (RemoteBrokerPort); Alpaca (sandbox, paper or
+ * live) otherwise, only after the C19 configuration check accepted the environment. Crash points wrap the
+ * port when a drill arms them (TOLLGATE_CRASH_CONTROL / TOLLGATE_CRASH_AT), so `tollgate service
+ * execution` is also the process the crash-recovery drill kills.
  */
 @Module({})
 export class ExecutionModule {
   static forRoot(config: RuntimeConfig, overrides: ExecutionModuleOptions = {}): DynamicModule {
-    const { broker, brokerTimeoutMs, ...rest } = overrides;
+    const { broker, brokerTimeoutMs: timeoutOverride, ...rest } = overrides;
     const riskService = rest.riskService ?? config.riskService ?? 'required';
     if (riskService === 'absent' && config.mode !== 'SIMULATED') {
       throw new Error(`riskService=absent is refused in ${config.mode} mode: orders outside a simulation always pass the risk service`);
     }
+    // Read here rather than in the factory, so a bad value stops the service before anything connects.
+    const brokerTimeoutMs = timeoutOverride ?? millisecondsFromEnv(BROKER_TIMEOUT_VARIABLE);
     const options: ExecutionOptions = {
       accountId: config.accountId,
       mode: config.mode,
@@ -45,19 +56,22 @@ export class ExecutionModule {
     };
     const brokerFactory =
       broker ??
-      (async (bus: Bus, logger?: Logger): Promise<BrokerPort> => {
-        if (config.mode !== 'SIMULATED') {
-          const check = checkBrokerConfiguration(config.mode, config.dryRun, process.env);
-          if (!check.ok) throw new Error(`execution refused the broker configuration: ${check.problems.join('; ')}`);
-          return new AlpacaBroker({ credentials: loadAlpacaCredentials(process.env), timeoutMs: brokerTimeoutMs ?? 10_000 });
-        }
-        const port = new RemoteBrokerPort(bus, {
-          timeoutMs: brokerTimeoutMs ?? 2_000,
-          onInvalidUpdate: (issues) => logger?.error({ issues }, 'a broker update was malformed and dropped'),
-        });
-        await port.connect();
-        return port;
-      });
+      ((bus: Bus, logger: Logger) =>
+        createBrokerFor({
+          mode: config.mode,
+          dryRun: config.dryRun,
+          // The SDK's GET retry stays on here (it never retries a submit, cancel or replace): execution's
+          // lookups of an UNKNOWN outcome are GETs and gain from it.
+          alpaca: { timeoutMs: brokerTimeoutMs ?? 10_000 },
+          simulated: async () => {
+            const port = new RemoteBrokerPort(bus, {
+              timeoutMs: brokerTimeoutMs ?? 2_000,
+              onInvalidUpdate: (issues) => logger.error({ issues }, 'a broker update was malformed and dropped'),
+            });
+            await port.connect();
+            return port;
+          },
+        }));
     return {
       module: ExecutionModule,
       controllers: [ExecutionController],
@@ -70,4 +84,13 @@ export class ExecutionModule {
       exports: [ExecutionHandlers],
     };
   }
+}
+
+/** A whole number of milliseconds from the environment; a bad value is refused naming the variable. */
+function millisecondsFromEnv(name: string): number | undefined {
+  const text = process.env[name]?.trim();
+  if (!text) return undefined;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 100) throw new Error(`${name} must be a whole number of milliseconds ≥ 100, was ${JSON.stringify(text)}`);
+  return value;
 }

@@ -10,10 +10,25 @@ import { RemoteBrokerPort } from '../simulated-exchange/remote-broker-port';
 import { ReconciliationController } from './reconciliation.controller';
 import { RECONCILIATION_BROKER, RECONCILIATION_OPTIONS, ReconciliationHandlers, type ReconciliationOptions } from './reconciliation.handlers';
 
+/**
+ * Timings an operator (or the crash-recovery drill, which wants a restart to be ready sooner) can set from
+ * the environment, each a whole number of milliseconds ≥ 100; a bad value stops the service naming it.
+ */
+export const RECONCILIATION_ENVIRONMENT = {
+  /** Between periodic syncs (default 60 s). */
+  syncIntervalMs: 'TOLLGATE_SYNC_INTERVAL_MS',
+  /** Before the start-up sync is tried again after it could not read the broker (default 5 s). */
+  syncRetryMs: 'TOLLGATE_SYNC_RETRY_MS',
+  /** How long the start-up waits for the broker's update stream before it syncs anyway (default 5 s). */
+  streamWaitMs: 'TOLLGATE_STREAM_WAIT_MS',
+  /** Per broker request, before its answer is UNKNOWN (default 10 s for Alpaca, 5 s for the simulated exchange); execution reads it too. */
+  brokerTimeoutMs: 'TOLLGATE_BROKER_TIMEOUT_MS',
+} as const;
+
 export interface ReconciliationModuleOptions extends Partial<ReconciliationOptions> {
   /** A broker port to use instead of the one the mode selects (tests). */
   broker?: (bus: Bus) => BrokerPort | Promise<BrokerPort>;
-  /** Per broker request, before its answer is UNKNOWN. */
+  /** Per broker request, before its answer is UNKNOWN (default: TOLLGATE_BROKER_TIMEOUT_MS). */
   brokerTimeoutMs?: number;
 }
 
@@ -25,14 +40,15 @@ export interface ReconciliationModuleOptions extends Partial<ReconciliationOptio
 @Module({})
 export class ReconciliationModule {
   static forRoot(config: RuntimeConfig, overrides: ReconciliationModuleOptions = {}): DynamicModule {
-    const { broker, brokerTimeoutMs, ...rest } = overrides;
+    const { broker, brokerTimeoutMs: timeoutOverride, ...rest } = overrides;
+    const brokerTimeoutMs = timeoutOverride ?? millisecondsFromEnv(RECONCILIATION_ENVIRONMENT.brokerTimeoutMs);
     const options: ReconciliationOptions = {
       accountId: config.accountId,
       simulatedVenue: config.mode === 'SIMULATED',
       retry: defaultRetryPolicy,
-      syncIntervalMs: millisecondsFromEnv('TOLLGATE_SYNC_INTERVAL_MS') ?? 60_000,
-      startupRetryMs: 5_000,
-      streamWaitMs: 5_000,
+      syncIntervalMs: millisecondsFromEnv(RECONCILIATION_ENVIRONMENT.syncIntervalMs) ?? 60_000,
+      startupRetryMs: millisecondsFromEnv(RECONCILIATION_ENVIRONMENT.syncRetryMs) ?? 5_000,
+      streamWaitMs: millisecondsFromEnv(RECONCILIATION_ENVIRONMENT.streamWaitMs) ?? 5_000,
       visibilityGraceMs: 5_000,
       followUps: 2,
       ...rest,

@@ -74,8 +74,8 @@ export interface CrashRecoveryReport {
 }
 
 const ROOT = resolve(__dirname, '../../..');
-/** Execution with its broker built by createBrokerFor (crash points in place); reconciliation runs as `tollgate service`. */
-const EXECUTION_HOST = join(ROOT, 'services/reconciliation/crash-drill.host.ts');
+/** Both services run as `tollgate service NAME`: their brokers come from createBrokerFor, which arms the crash points. */
+const TOLLGATE = join(ROOT, 'bin/tollgate.js');
 
 /** The answers the drill reads from the services (services/reconciliation/reconciliation.commands.ts): only what it needs. */
 interface ReconcileAnswer {
@@ -91,8 +91,8 @@ const SYMBOLS = ['SPY', 'QQQ', 'AAPL', 'MSFT'];
 const NORMAL_QUOTE = { bid: '99.99', ask: '100.01' };
 const ACCOUNT_ID = 'drill';
 const ACTOR = 'system:crash-drill';
-/** The drill host prints `ready execution <pid>`; `tollgate service` says `<name> is running (…)`. */
-const READY = /^(ready \S+|\S+ is running \()/;
+/** `tollgate service NAME` says `<name> is running (…)` once its services listen (libs/cli/src/commands/service.command.ts). */
+const READY = /^\S+ is running \(/;
 
 /** A small seeded generator: the drill's timings are reproducible from its seed. */
 function seededRandom(seed: number): () => number {
@@ -238,7 +238,7 @@ export async function runCrashRecoveryDrill(options: CrashRecoveryOptions): Prom
     // The broker: its own process, its state journaled in the work dir.
     const sandboxProcess = new DrillProcess(
       'broker-sandbox',
-      [join(ROOT, 'bin/tollgate.js'), 'broker-sandbox', '--json', '--port', '0', '--tick-ms', '0', '--rate-limit', '100000', '--data-dir', join(workDir, 'sandbox')],
+      [TOLLGATE, 'broker-sandbox', '--json', '--port', '0', '--tick-ms', '0', '--rate-limit', '100000', '--data-dir', join(workDir, 'sandbox')],
       { ...process.env, TOLLGATE_LOG_LEVEL: 'warn' },
       join(workDir, 'broker-sandbox.log'),
     );
@@ -281,10 +281,14 @@ export async function runCrashRecoveryDrill(options: CrashRecoveryOptions): Prom
       TOLLGATE_CRASH_CONTROL: controls[which],
       TOLLGATE_CRASH_AT: '',
       TOLLGATE_SYNC_INTERVAL_MS: '2000',
+      // Tighter than the services' defaults, so a restart is trading-ready (and a lost answer looked up) sooner.
+      TOLLGATE_BROKER_TIMEOUT_MS: '5000',
+      TOLLGATE_SYNC_RETRY_MS: '500',
+      TOLLGATE_STREAM_WAIT_MS: '3000',
       TOLLGATE_LOG_LEVEL: process.env.TOLLGATE_DRILL_LOG_LEVEL ?? 'warn',
     });
-    const execution = new DrillProcess('execution', [join(ROOT, 'bin/run-ts.js'), EXECUTION_HOST, 'execution'], serviceEnv('execution'), join(workDir, 'execution.log'));
-    const reconciliation = new DrillProcess('reconciliation', [join(ROOT, 'bin/tollgate.js'), 'service', 'reconciliation'], serviceEnv('reconciliation'), join(workDir, 'reconciliation.log'));
+    const execution = new DrillProcess('execution', [TOLLGATE, 'service', 'execution'], serviceEnv('execution'), join(workDir, 'execution.log'));
+    const reconciliation = new DrillProcess('reconciliation', [TOLLGATE, 'service', 'reconciliation'], serviceEnv('reconciliation'), join(workDir, 'reconciliation.log'));
     processes.push(execution, reconciliation);
 
     const request = <T>(subject: string, payload: unknown, timeoutMs = 10_000) => bus!.request<T>(subject, payload, { timeoutMs });

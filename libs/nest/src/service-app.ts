@@ -1,4 +1,4 @@
-import { Module, type DynamicModule, type OnApplicationShutdown, type ForwardReference, type INestMicroservice, type Provider, type Type } from '@nestjs/common';
+import { Module, type DynamicModule, type ForwardReference, type INestMicroservice, type Provider, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { createEventStore, type CreateEventStoreOptions, type EventStore } from '@tollgate/event-store';
 import { createBus, type Bus, type CheckpointStore, type RequestOptions } from '@tollgate/messaging';
@@ -58,32 +58,42 @@ export async function createServiceApp(options: ServiceAppOptions): Promise<INes
         ...(eventStore ? { eventStore } : {}),
         ...(options.relay ? { relay: options.relay === true ? {} : options.relay } : {}),
         ...(options.requests ? { requests: options.requests } : {}),
-        closeOnShutdown: false,
+        closeOnShutdown: { bus: ownsBus, eventStore: ownsStore },
       }),
       ...(options.imports ?? []),
     ],
     controllers: options.controllers ?? [],
     providers: options.providers ?? [],
   })
-  class ServiceModule implements OnApplicationShutdown {
-    // Nest returns the app behind a proxy that ignores assignments to `close`, so what this
-    // function opened is closed from the module's own shutdown hook, after every service stopped.
-    async onApplicationShutdown(): Promise<void> {
-      if (ownsBus) await bus.close();
-      if (ownsStore) await eventStore?.close();
-    }
-  }
+  // What this function opened is closed by TollgateModule's shutdown hook (closeOnShutdown), not here:
+  // Nest runs the root module's hooks first on the way down, before the services' own shutdown hooks
+  // (the gateway's event streams read the store there), and global modules' hooks last.
+  class ServiceModule {}
   Object.defineProperty(ServiceModule, 'name', { value: `${toClassName(options.serviceName)}ServiceModule` });
 
-  const app = await NestFactory.createMicroservice(ServiceModule, {
-    strategy: new BusTransport(bus, options.serviceName),
-    logger: new PinoNestLogger(telemetry.logger),
-  });
+  const closeOwned = async () => {
+    await Promise.allSettled([ownsBus ? bus.close() : undefined, ownsStore ? eventStore?.close() : undefined]);
+  };
+  let app: INestMicroservice;
+  try {
+    // abortOnError: false — Nest would otherwise process.exit(1) on a provider that fails to build (a refused
+    // broker configuration), past the caller and with the bus and the store still open.
+    app = await NestFactory.createMicroservice(ServiceModule, {
+      strategy: new BusTransport(bus, options.serviceName),
+      logger: new PinoNestLogger(telemetry.logger),
+      abortOnError: false,
+    });
+  } catch (error) {
+    await closeOwned();
+    throw error;
+  }
   app.useGlobalFilters(new BusExceptionFilter());
   try {
     await app.listen();
   } catch (error) {
     await app.close().catch(() => undefined);
+    // close() stops early when a hook throws; make sure nothing this function opened outlives the failure.
+    await closeOwned();
     throw error;
   }
   return app;

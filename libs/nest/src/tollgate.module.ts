@@ -35,8 +35,12 @@ export interface TollgateModuleOptions {
   relay?: { name?: string; checkpoints?: CheckpointStore };
   /** Defaults for BusClient requests. */
   requests?: RequestOptions;
-  /** Close the bus and the store when the application shuts down (when the module's creator opened them). */
-  closeOnShutdown?: boolean;
+  /**
+   * Close the bus and/or the store when the application shuts down — what the module's creator opened
+   * (`true`: both). They close after every other shutdown hook: this module is global, so Nest runs its
+   * hooks last on the way down.
+   */
+  closeOnShutdown?: boolean | { bus?: boolean; eventStore?: boolean };
 }
 
 /** Starts the relay once the application is up and stops it before the bus and the store close. */
@@ -66,9 +70,13 @@ class Lifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown, On
 
   async onApplicationShutdown(): Promise<void> {
     await this.options.telemetry.forceFlush().catch(() => undefined);
-    if (!this.options.closeOnShutdown) return;
-    await this.options.bus.close();
-    await this.options.eventStore?.close();
+    const { closeOnShutdown = false, bus, eventStore } = this.options;
+    const closeBus = closeOnShutdown === true || (closeOnShutdown !== false && closeOnShutdown.bus === true);
+    const closeStore = closeOnShutdown === true || (closeOnShutdown !== false && closeOnShutdown.eventStore === true);
+    // Each is closed even when the other fails: one left open (a NATS connection, a pg pool) keeps the process alive.
+    const results = await Promise.allSettled([closeBus ? bus.close() : undefined, closeStore ? eventStore?.close() : undefined]);
+    const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 }
 

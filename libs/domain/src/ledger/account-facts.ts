@@ -1,6 +1,6 @@
 import type { BrokerFillAdoptedData, CashAdjustedData, OrderFilledData, PositionAdjustedData } from '@tollgate/contracts';
 import { dec, type Decimal } from '@tollgate/kernel';
-import { ledgerFillFromOrderFilled, type LedgerFill } from './ledger';
+import { ledgerFillOf, type LedgerFill } from './ledger';
 
 /**
  * Where an account's cash comes from. At the simulated exchange (SIMULATED mode) the venue's own opening,
@@ -38,26 +38,13 @@ export type AccountFact =
 /** The account fact an event states for this account, or undefined when it states none. */
 export function accountFactOf(event: { type: string; data: unknown }, account: AccountScope): AccountFact | undefined {
   switch (event.type) {
-    case 'OrderFilled': {
+    case 'OrderFilled':
       // Order events carry no account: a service holds one account's orders.
-      const fill = ledgerFillFromOrderFilled(event.data as OrderFilledData);
-      return { kind: 'fill', fill: { ...fill, fillId: fill.fillId! } };
-    }
+      return { kind: 'fill', fill: ledgerFillOf(event.data as OrderFilledData) };
     case 'BrokerFillAdopted': {
       const data = event.data as BrokerFillAdoptedData;
       if (data.accountId !== account.accountId) return undefined;
-      return {
-        kind: 'fill',
-        fill: {
-          fillId: data.fillId,
-          symbol: data.symbol,
-          side: data.side,
-          quantity: dec(data.quantity, 'quantity'),
-          price: dec(data.price, 'price'),
-          fee: dec(data.fee, 'fee'),
-          at: data.filledAt,
-        },
-      };
+      return { kind: 'fill', fill: ledgerFillOf(data) };
     }
     case 'SimulatedAccountOpened': {
       const data = event.data as { accountId: string; currency: string; initialCash: string };

@@ -1,3 +1,4 @@
+import type { OrderFilledData } from '@tollgate/contracts';
 import { dec } from '@tollgate/kernel';
 import {
   applyFill,
@@ -5,7 +6,7 @@ import {
   brokerPositions,
   emptyLedger,
   equityCurve,
-  ledgerFillFromOrderFilled,
+  ledgerFillOf,
   ledgerFromFillsAndMarks,
   ledgerFromSnapshot,
   ledgerSnapshot,
@@ -121,7 +122,7 @@ describe('ledger: FIFO lots and P&L', () => {
   });
 
   it('reads OrderFilled events and reports positions the way a broker does', () => {
-    const fromEvent = ledgerFillFromOrderFilled({
+    const orderFilled: OrderFilledData = {
       orderId: '00000000-0000-8000-8000-000000000000',
       clientOrderId: 'c',
       fillId: 'F1',
@@ -132,8 +133,8 @@ describe('ledger: FIFO lots and P&L', () => {
       fee: '0.1',
       liquidity: 'taker',
       filledAt: '2026-01-05T15:00:00Z',
-    });
-    const state = projectLedger([{ kind: 'fill', fill: fromEvent }]);
+    };
+    const state = projectLedger([{ kind: 'fill', fill: ledgerFillOf(orderFilled) }]);
     expect(brokerPositions(state)).toEqual([{ symbol: 'AAPL', quantity: '-4', averagePrice: '200' }]);
   });
 

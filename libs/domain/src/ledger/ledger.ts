@@ -313,8 +313,8 @@ export function brokerPositions(state: LedgerState, pricePlaces = 8): BrokerPosi
     }));
 }
 
-/** The ledger's reading of an `OrderFilled` event. */
-export function ledgerFillFromOrderFilled(data: OrderFilledData): LedgerFill {
+/** The ledger's reading of a fill event (`OrderFilled`, `BrokerFillAdopted`): they carry the same fill fields. */
+export function ledgerFillOf(data: Pick<OrderFilledData, 'fillId' | 'symbol' | 'side' | 'quantity' | 'price' | 'fee' | 'filledAt'>): LedgerFill & { fillId: string } {
   return {
     fillId: data.fillId,
     symbol: data.symbol,
