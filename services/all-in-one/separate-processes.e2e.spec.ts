@@ -57,8 +57,7 @@ describe('the trading core as separate processes over NATS and PostgreSQL', () =
         if (child.exitCode !== null || child.signalCode !== null) return;
         const exited = once(child, 'exit');
         child.kill('SIGTERM');
-        // `tollgate service` closes its services on SIGTERM but (libs/nest) leaves its NATS and PostgreSQL
-        // connections open, so the process may linger: it gets a moment, then SIGKILL.
+        // `tollgate service` exits within its shutdown grace on SIGTERM; a process that does not is killed.
         const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
         await exited;
         clearTimeout(timer);

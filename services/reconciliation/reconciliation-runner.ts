@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { handleCommand } from '@tollgate/application';
 import { crashAt, CRASH_POINTS, runBrokerSync } from '@tollgate/brokers';
 import type { BrokerOrder, BrokerPort, EventInput, ReconciliationBreakClass, RecordedEvent, SyncTrigger } from '@tollgate/contracts';
@@ -85,6 +86,7 @@ export class ReconciliationRunner {
   private readonly logger: RunnerLogger;
   private readonly now: () => Date;
   private stopped = false;
+  private readonly stopping = new AbortController();
 
   constructor(
     private readonly store: EventStore,
@@ -109,6 +111,7 @@ export class ReconciliationRunner {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.stopping.abort();
     await this.queue.catch(() => undefined);
     await this.subscription?.stop();
     this.subscription = undefined;
@@ -267,6 +270,8 @@ export class ReconciliationRunner {
       retry: this.options.retry,
       visibilityGraceMs: this.options.visibilityGraceMs ?? 5_000,
       now: this.now,
+      // Stopping cuts a retry's wait short by failing the run: nothing is appended, so a shutdown never records a SyncFailed.
+      sleep: (milliseconds) => delay(milliseconds, undefined, { signal: this.stopping.signal, ref: false }),
     });
     crashAt(CRASH_POINTS.syncBeforeAppend);
     await this.store.append(

@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import type { BrokerPort, BrokerUpdate } from '@tollgate/contracts';
 import type { ReconciliationPolicies } from '@tollgate/domain/reconciliation';
@@ -49,6 +50,7 @@ export class ReconciliationHandlers implements OnApplicationBootstrap, BeforeApp
   private timer: NodeJS.Timeout | undefined;
   private periodicQueued = false;
   private closing = false;
+  private readonly stopping = new AbortController();
 
   constructor(
     @InjectEventStore() store: EventStore,
@@ -78,10 +80,12 @@ export class ReconciliationHandlers implements OnApplicationBootstrap, BeforeApp
 
   async beforeApplicationShutdown(): Promise<void> {
     this.closing = true;
+    this.stopping.abort();
     if (this.timer) clearInterval(this.timer);
     this.unsubscribe?.();
-    await Promise.allSettled([...this.background]);
+    // The runner first: stopping it cuts its retry waits short, so the background work it runs ends promptly.
     await this.runner.stop();
+    await Promise.allSettled([...this.background]);
     await this.port.close().catch(() => undefined);
   }
 
@@ -134,7 +138,7 @@ export class ReconciliationHandlers implements OnApplicationBootstrap, BeforeApp
       } catch (error) {
         this.logger.error({ err: error }, 'the start-up sync and reconciliation failed; trying again');
       }
-      await sleep(this.options.startupRetryMs);
+      await delay(this.options.startupRetryMs, undefined, { signal: this.stopping.signal, ref: false }).catch(() => undefined);
     }
     if (this.closing) return;
     this.timer = setInterval(() => this.periodic(), this.options.syncIntervalMs);
@@ -165,8 +169,4 @@ export class ReconciliationHandlers implements OnApplicationBootstrap, BeforeApp
       .catch((error: unknown) => this.logger.error({ err: error }, 'reconciliation background work failed'))
       .finally(() => this.background.delete(work));
   }
-}
-
-function sleep(milliseconds: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, milliseconds).unref());
 }

@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import type { RuntimeConfig } from '@tollgate/application';
+import { millisecondsFromEnv, type RuntimeConfig } from '@tollgate/application';
 import { createBrokerFor } from '@tollgate/brokers';
 import type { BrokerPort } from '@tollgate/contracts';
 import { defaultRetryPolicy } from '@tollgate/domain/sync';
@@ -81,13 +81,4 @@ export class ReconciliationModule {
       exports: [ReconciliationHandlers],
     };
   }
-}
-
-/** A whole number of milliseconds from the environment; a bad value is refused naming the variable. */
-function millisecondsFromEnv(name: string): number | undefined {
-  const text = process.env[name]?.trim();
-  if (!text) return undefined;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 100) throw new Error(`${name} must be a whole number of milliseconds ≥ 100, was ${JSON.stringify(text)}`);
-  return value;
 }

@@ -100,3 +100,15 @@ function stripUndefined(record: Record<string, unknown>): Record<string, unknown
 
 /** The Nest injection token under which every service finds the RuntimeConfig. */
 export const RUNTIME_CONFIG = Symbol('tollgate:runtime-config');
+
+/**
+ * A service's own timing setting from the environment (e.g. TOLLGATE_BROKER_TIMEOUT_MS): unset → undefined
+ * (the caller's default); anything but a whole number of milliseconds ≥ 100 is refused, naming the variable.
+ */
+export function millisecondsFromEnv(name: string, env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const text = env[name]?.trim();
+  if (!text) return undefined;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 100) throw new ValidationError('configuration', [`${name}: must be a whole number of milliseconds ≥ 100, was ${JSON.stringify(text)}`]);
+  return value;
+}

@@ -182,6 +182,8 @@ export async function runBrokerSync(input: BrokerSyncInput): Promise<BrokerSyncR
       unknownSubmits,
     };
   } catch (error) {
+    // The caller is stopping (its sleep was aborted): that is no answer from the broker, so no SyncFailed.
+    if (error instanceof Error && error.name === 'AbortError') throw error;
     const failure = error instanceof QueryFailed ? error : new QueryFailed('fills', 1, error instanceof Error ? error.message : String(error));
     record(
       decideSync(

@@ -2,8 +2,7 @@ import type { Command } from 'commander';
 import type { RuntimeConfigInput } from '@tollgate/application';
 import { commandSubjects } from '@tollgate/contracts';
 import type { Bus } from '@tollgate/messaging';
-import type { EventStore } from '@tollgate/event-store';
-import { BUS, EVENT_STORE } from '@tollgate/nest';
+import { BUS } from '@tollgate/nest';
 import { GatewayHttpServer } from '@tollgate/services/gateway';
 import { hostServices, type HostedSystem } from '@tollgate/services/host';
 import type { ExecutionStatus } from '@tollgate/services/execution/execution.commands';
@@ -100,11 +99,8 @@ export function register(program: Command): void {
         if (reason === undefined) await Promise.race([stop, sleep(200)]);
       }
       const final = await snapshot(bus);
+      // Closing the system closes the bus and the store it opened, after every service has stopped.
       await system.close();
-      // Nest's application proxy drops the close override createServiceApp installs, so the bus and the
-      // store it opened stay open (reported to libs/nest); closing them here lets the process exit.
-      await bus.close();
-      await system.app.get<EventStore>(EVENT_STORE, { strict: false }).close();
       printSummary(output, reason, final);
       if (final.market?.state === 'failed') process.exitCode = 1;
     });

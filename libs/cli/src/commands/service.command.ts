@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { loadRuntimeConfig, type RuntimeConfig } from '@tollgate/application';
+import { loadRuntimeConfig, millisecondsFromEnv, type RuntimeConfig } from '@tollgate/application';
 import { hostServices, type HostedSystem } from '@tollgate/services/host';
 import { findService, modeRefusal, serviceCatalog } from '@tollgate/services/service-catalog';
 import { CommandFailure, outputFor } from '../output';
@@ -40,7 +40,7 @@ export function register(program: Command): void {
       }
       const service = findService(name);
       if (!service) throw new CommandFailure(`service ${name} does not exist; run 'tollgate service' to list them`);
-      const graceMs = shutdownGraceMs();
+      const graceMs = millisecondsFromEnv(SHUTDOWN_GRACE_VARIABLE) ?? DEFAULT_SHUTDOWN_GRACE_MS;
       let config: RuntimeConfig;
       try {
         config = loadRuntimeConfig();
@@ -126,14 +126,6 @@ async function closeWithin(system: HostedSystem, graceMs: number): Promise<'clos
   } finally {
     clearTimeout(timer);
   }
-}
-
-function shutdownGraceMs(): number {
-  const text = process.env[SHUTDOWN_GRACE_VARIABLE]?.trim();
-  if (!text) return DEFAULT_SHUTDOWN_GRACE_MS;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 100) throw new CommandFailure(`${SHUTDOWN_GRACE_VARIABLE} must be a whole number of milliseconds ≥ 100, was ${JSON.stringify(text)}`);
-  return value;
 }
 
 function firstLine(error: unknown): string {
