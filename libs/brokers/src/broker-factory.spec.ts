@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrokerPort } from '@tollgate/contracts';
 import { AlpacaBroker } from './alpaca/alpaca-broker';
-import { BrokerConfigurationError, createBrokerFor } from './broker-factory';
+import { createBrokerFor } from './broker-factory';
+import { BrokerConfigurationError } from './configuration-check';
 import { crashPointsArmed, withCrashPoints } from './crash-points';
 
 const sandbox = { APCA_API_BASE_URL: 'http://127.0.0.1:8787', APCA_API_KEY_ID: 'PKSANDBOX', APCA_API_SECRET_KEY: 'sandbox-secret' };

@@ -1,4 +1,4 @@
-import { ALPACA_ENVIRONMENT, type Environment } from './credentials';
+import { ALPACA_ENVIRONMENT, loadAlpacaCredentials, type Environment } from './credentials';
 
 export type TradingMode = 'SIMULATED' | 'SANDBOX_PAPER' | 'LIVE';
 
@@ -80,4 +80,47 @@ function hostOf(url: string): string | null {
   } catch {
     return null;
   }
+}
+
+/** C19 refused the configuration: the problems name variables and hosts, never a key or a secret. */
+export class BrokerConfigurationError extends Error {
+  override name = 'BrokerConfigurationError';
+  constructor(
+    readonly mode: TradingMode,
+    readonly check: BrokerConfigurationCheck,
+  ) {
+    super(`the ${mode} broker configuration was refused: ${check.problems.join('; ')}`);
+  }
+}
+
+/**
+ * The one gate in front of every broker connection (the order port and the market data alike): the
+ * environment as the adapter will see it, accepted by `checkBrokerConfiguration` (C19), or a
+ * `BrokerConfigurationError` naming variables and hosts, never a key or a secret.
+ */
+export function admitBrokerConfiguration(mode: TradingMode, dryRun: boolean, env: Environment): Environment {
+  const effective = effectiveEnvironment(env);
+  const check = checkBrokerConfiguration(mode, dryRun, effective);
+  if (!check.ok) throw new BrokerConfigurationError(mode, check);
+  return effective;
+}
+
+/**
+ * The variables as the adapter will see them: with APCA_CREDENTIALS_FILE, the file's key id and base URL
+ * count too (the environment wins), so a live key kept in a file is refused like one in the environment.
+ */
+function effectiveEnvironment(env: Environment): Environment {
+  if (!env[ALPACA_ENVIRONMENT.file]?.trim()) return env;
+  let credentials;
+  try {
+    credentials = loadAlpacaCredentials(env);
+  } catch {
+    return env; // the check names what is missing
+  }
+  return {
+    ...env,
+    [ALPACA_ENVIRONMENT.keyId]: credentials.keyId,
+    [ALPACA_ENVIRONMENT.secret]: env[ALPACA_ENVIRONMENT.secret]?.trim() || '(from file)',
+    [ALPACA_ENVIRONMENT.baseUrl]: env[ALPACA_ENVIRONMENT.baseUrl]?.trim() || credentials.baseUrl,
+  };
 }

@@ -10,8 +10,8 @@ export {
   type AlpacaCredentials,
   type Environment,
 } from './credentials';
-export { checkBrokerConfiguration, type BrokerConfigurationCheck, type BrokerTarget, type TradingMode } from './configuration-check';
+export { admitBrokerConfiguration, BrokerConfigurationError, checkBrokerConfiguration, type BrokerConfigurationCheck, type BrokerTarget, type TradingMode } from './configuration-check';
 export { runBrokerSync, type BrokerSyncInput, type BrokerSyncResult, type LedgerSyncView } from './sync-runner';
-export { createBrokerFor, BrokerConfigurationError, type BrokerFactoryInput } from './broker-factory';
+export { createBrokerFor, type BrokerFactoryInput } from './broker-factory';
 export { crashAt, crashPointsArmed, withCrashPoints, CRASH_ENVIRONMENT, CRASH_POINTS, type CrashPoint } from './crash-points';
 export { AlpacaMarketData, ALPACA_DATA_URL_VARIABLE, createMarketQuotesFor, marketDataUrlFor, readLatestQuotes, type AlpacaMarketDataOptions, type MarketQuotesFactoryInput } from './alpaca/alpaca-market-data';

@@ -67,7 +67,7 @@ describe('AlpacaMarketData against the broker sandbox', () => {
     const env = { APCA_API_BASE_URL: sandbox.baseUrl, APCA_API_KEY_ID: sandbox.keyId, APCA_API_SECRET_KEY: sandbox.secret };
     const quotes = await createMarketQuotesFor({ mode: 'SANDBOX_PAPER', dryRun: false, env, alpaca: { rateLimit: false } }).latestQuotes(['SPY']);
     expect(quotes.map((quote) => quote.symbol)).toEqual(['SPY']);
-    expect(() => createMarketQuotesFor({ mode: 'SANDBOX_PAPER', dryRun: false, env: { ...env, APCA_API_KEY_ID: 'AKLIVE' } })).toThrow(/refused for market data: .*holds a live key/);
+    expect(() => createMarketQuotesFor({ mode: 'SANDBOX_PAPER', dryRun: false, env: { ...env, APCA_API_KEY_ID: 'AKLIVE' } })).toThrow(/configuration was refused: .*holds a live key/);
     expect(() => createMarketQuotesFor({ mode: 'SIMULATED', dryRun: false, env })).toThrow(/SIMULATED mode has no broker market data/);
   });
 });

@@ -2,7 +2,7 @@ import { marketData } from '@alpacahq/alpaca-trade-api';
 import { z } from 'zod';
 import { BrokerUnavailableError, describeIssues, type BrokerQuote, type MarketQuotePort } from '@tollgate/contracts';
 import { Decimal, decString, ValidationError } from '@tollgate/kernel';
-import { checkBrokerConfiguration, type TradingMode } from '../configuration-check';
+import { admitBrokerConfiguration, type TradingMode } from '../configuration-check';
 import { ALPACA_ENVIRONMENT, loadAlpacaCredentials, type AlpacaCredentials, type Environment } from '../credentials';
 import { toBrokerError } from './errors';
 
@@ -199,31 +199,9 @@ export interface MarketQuotesFactoryInput {
  */
 export function createMarketQuotesFor(input: MarketQuotesFactoryInput): MarketQuotePort {
   if (input.mode === 'SIMULATED') throw new Error('SIMULATED mode has no broker market data: it trades on the synthetic market or a CSV');
-  const env = effectiveEnvironment(input.env ?? process.env);
-  const check = checkBrokerConfiguration(input.mode, input.dryRun, env);
-  if (!check.ok) throw new Error(`the ${input.mode} broker configuration was refused for market data: ${check.problems.join('; ')}`);
+  const env = admitBrokerConfiguration(input.mode, input.dryRun, input.env ?? process.env);
   const credentials = loadAlpacaCredentials(env);
   return new AlpacaMarketData({ ...input.alpaca, credentials, dataBaseUrl: marketDataUrlFor(input.mode, credentials, env) });
-}
-
-/**
- * As broker-factory's (not exported there): with APCA_CREDENTIALS_FILE, the file's key id and base URL
- * count in the C19 check too, so a live key kept in a file is refused like one in the environment.
- */
-function effectiveEnvironment(env: Environment): Environment {
-  if (!env[ALPACA_ENVIRONMENT.file]?.trim()) return env;
-  let credentials;
-  try {
-    credentials = loadAlpacaCredentials(env);
-  } catch {
-    return env; // the check names what is missing
-  }
-  return {
-    ...env,
-    [ALPACA_ENVIRONMENT.keyId]: credentials.keyId,
-    [ALPACA_ENVIRONMENT.secret]: env[ALPACA_ENVIRONMENT.secret]?.trim() || '(from file)',
-    [ALPACA_ENVIRONMENT.baseUrl]: env[ALPACA_ENVIRONMENT.baseUrl]?.trim() || credentials.baseUrl,
-  };
 }
 
 function hostOf(url: string): string | null {
