@@ -34,7 +34,8 @@ export interface ServiceDefinition {
 export const serviceCatalog: ServiceDefinition[] = [
   {
     name: 'market-data',
-    description: 'replays the synthetic market or a CSV at a speed, validates every tick, publishes quotes and bars, records bars and stale-feed events',
+    description:
+      "SIMULATED: replays the synthetic market or a CSV at a speed; SANDBOX_PAPER and LIVE: polls the broker's latest quotes in real time and builds bars; validates every tick, publishes quotes and bars, records bars and stale-feed events",
     module: (config) => MarketDataModule.forRoot(config),
   },
   {
