@@ -1,12 +1,9 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { millisecondsFromEnv, type RuntimeConfig } from '@tollgate/application';
-import { createBrokerFor } from '@tollgate/brokers';
 import type { BrokerPort } from '@tollgate/contracts';
 import { defaultRetryPolicy } from '@tollgate/domain/sync';
 import type { Bus } from '@tollgate/messaging';
-import { BUS, LOGGER } from '@tollgate/nest';
-import type { Logger } from '@tollgate/telemetry';
-import { RemoteBrokerPort } from '../simulated-exchange/remote-broker-port';
+import { brokerProvider, BROKER_TIMEOUT_VARIABLE } from '../broker-provider';
 import { ReconciliationController } from './reconciliation.controller';
 import { RECONCILIATION_BROKER, RECONCILIATION_OPTIONS, ReconciliationHandlers, type ReconciliationOptions } from './reconciliation.handlers';
 
@@ -22,7 +19,7 @@ export const RECONCILIATION_ENVIRONMENT = {
   /** How long the start-up waits for the broker's update stream before it syncs anyway (default 5 s). */
   streamWaitMs: 'TOLLGATE_STREAM_WAIT_MS',
   /** Per broker request, before its answer is UNKNOWN (default 10 s for Alpaca, 5 s for the simulated exchange); execution reads it too. */
-  brokerTimeoutMs: 'TOLLGATE_BROKER_TIMEOUT_MS',
+  brokerTimeoutMs: BROKER_TIMEOUT_VARIABLE,
 } as const;
 
 export interface ReconciliationModuleOptions extends Partial<ReconciliationOptions> {
@@ -40,8 +37,7 @@ export interface ReconciliationModuleOptions extends Partial<ReconciliationOptio
 @Module({})
 export class ReconciliationModule {
   static forRoot(config: RuntimeConfig, overrides: ReconciliationModuleOptions = {}): DynamicModule {
-    const { broker, brokerTimeoutMs: timeoutOverride, ...rest } = overrides;
-    const brokerTimeoutMs = timeoutOverride ?? millisecondsFromEnv(RECONCILIATION_ENVIRONMENT.brokerTimeoutMs);
+    const { broker, brokerTimeoutMs, ...rest } = overrides;
     const options: ReconciliationOptions = {
       accountId: config.accountId,
       simulatedVenue: config.mode === 'SIMULATED',
@@ -53,29 +49,19 @@ export class ReconciliationModule {
       followUps: 2,
       ...rest,
     };
-    const brokerFactory =
-      broker ??
-      ((bus: Bus, logger: Logger) =>
-        createBrokerFor({
-          mode: config.mode,
-          dryRun: config.dryRun,
-          // Sync retries by its own policy: the SDK's GET retry would hide failures from it.
-          alpaca: { timeoutMs: brokerTimeoutMs ?? 10_000, retry: false },
-          simulated: async () => {
-            const port = new RemoteBrokerPort(bus, {
-              timeoutMs: brokerTimeoutMs ?? 5_000,
-              onInvalidUpdate: (issues) => logger.error({ issues }, 'a broker update was malformed and dropped'),
-            });
-            await port.connect();
-            return port;
-          },
-        }));
     return {
       module: ReconciliationModule,
       controllers: [ReconciliationController],
       providers: [
         { provide: RECONCILIATION_OPTIONS, useValue: options },
-        { provide: RECONCILIATION_BROKER, useFactory: (bus: Bus, logger: Logger) => brokerFactory(bus, logger), inject: [BUS, LOGGER] },
+        brokerProvider(config, {
+          token: RECONCILIATION_BROKER,
+          ...(broker ? { override: broker } : {}),
+          ...(brokerTimeoutMs !== undefined ? { timeoutMs: brokerTimeoutMs } : {}),
+          defaultTimeoutMs: { alpaca: 10_000, simulated: 5_000 },
+          // Sync retries by its own policy: the SDK's GET retry would hide failures from it.
+          alpaca: { retry: false },
+        }),
         ReconciliationHandlers,
       ],
       exports: [ReconciliationHandlers],
