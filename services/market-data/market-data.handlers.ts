@@ -12,8 +12,10 @@ import {
   tickRejectedData,
   TickValidator,
   type Bar,
+  type BarRow,
   type FeedHealthChange,
   type MarketEvent,
+  type QuoteRow,
   type RawBar,
   type RawQuote,
   type ReplayScheduler,
@@ -26,7 +28,9 @@ import { InjectBus, InjectEventStore, InjectLogger } from '@tollgate/nest';
 import type { Logger } from '@tollgate/telemetry';
 import type { MarketDataStatus } from './market-data.commands';
 import { MarketPacer } from './market-pacer';
-import { brokerSource, csvSource, syntheticSource, type MarketSource } from './market-sources';
+import { brokerSource, csvSource, syntheticSource, type MarketSource, type TickBatch } from './market-sources';
+
+type TickRow = { kind: 'quote'; row: QuoteRow } | { kind: 'bar'; row: BarRow };
 
 export const MARKET_DATA_OPTIONS = Symbol('tollgate:market-data-options');
 
@@ -90,6 +94,7 @@ export class MarketDataFeed implements OnApplicationBootstrap, BeforeApplication
   private staleTimer: NodeJS.Timeout | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
   private stopping = false;
+  private sinceYield = 0;
   private readonly wakers = new Set<() => void>();
   private readonly stopLive = new AbortController();
   private pendingBars: Bar[] = [];
@@ -215,23 +220,12 @@ export class MarketDataFeed implements OnApplicationBootstrap, BeforeApplication
   private async run(source: MarketSource): Promise<void> {
     this.state = 'running';
     this.startedAt = new Date();
-    let sinceYield = 0;
     try {
-      // Each layer of async iteration costs a few promises per tick: at full speed without a resume point there is none.
-      const fresh = this.resumedAfter === null ? source.events() : this.notReplayed(source.events());
       // A live source arrives at the market's pace: pacing it would only delay it.
       const unpaced = this.pacer.unpaced || source.live;
-      const events = unpaced ? fresh : this.pacer.pace(fresh, marketEventTime);
-      for await (const event of events) {
-        if (this.stopping) break;
-        if (unpaced) this.pacer.observe(marketEventTime(event).getTime());
-        this.handle(event);
-        if (this.pendingBars.length >= this.options.barBatchSize) await this.flushBars();
-        if (++sinceYield >= EVENTS_PER_YIELD) {
-          sinceYield = 0;
-          await new Promise((resolve) => setImmediate(resolve));
-        }
-      }
+      const batches = source.batches?.();
+      if (batches) await this.runRows(batches, unpaced);
+      else await this.runEvents(source.events(), unpaced);
       this.state = this.stopping ? 'stopped' : 'finished';
       if (!this.stopping) this.logger.info(this.status(), `market data: ${source.feed} reached its end`);
     } catch (error) {
@@ -244,12 +238,89 @@ export class MarketDataFeed implements OnApplicationBootstrap, BeforeApplication
     }
   }
 
+  private async runEvents(source: AsyncIterable<MarketEvent>, unpaced: boolean): Promise<void> {
+    // Each layer of async iteration costs a few promises per tick: at full speed without a resume point there is none.
+    const fresh = this.resumedAfter === null ? source : this.notReplayed(source);
+    const events = unpaced ? fresh : this.pacer.pace(fresh, marketEventTime);
+    for await (const event of events) {
+      if (this.stopping) break;
+      if (unpaced) this.pacer.observe(marketEventTime(event).getTime());
+      this.handle(event);
+      const pending = this.afterTick();
+      if (pending) await pending;
+    }
+  }
+
+  /**
+   * A source's rows, batch by batch. At full speed a batch is handled in a plain loop — no promise per
+   * tick, which with OpenTelemetry's async context costs more than the tick itself; paced, rows go one by
+   * one through the pacer like events.
+   */
+  private async runRows(batches: AsyncIterable<TickBatch>, unpaced: boolean): Promise<void> {
+    const after = this.resumedAfter;
+    if (!unpaced) {
+      for await (const tick of this.pacer.pace(this.rowsOf(batches, after), (tick) => tick.row.timestamp)) {
+        if (this.stopping) break;
+        this.handleRow(tick);
+        const pending = this.afterTick();
+        if (pending) await pending;
+      }
+      return;
+    }
+    for await (const batch of batches) {
+      for (const row of batch.rows) {
+        if (this.stopping) return;
+        const time = row.timestamp.getTime();
+        if (after !== null && time <= after) continue;
+        this.pacer.observe(time);
+        this.handleRow(batch.kind === 'quote' ? { kind: 'quote', row: row as QuoteRow } : { kind: 'bar', row: row as BarRow });
+        const pending = this.afterTick();
+        if (pending) await pending;
+      }
+    }
+  }
+
+  private async *rowsOf(batches: AsyncIterable<TickBatch>, after: number | null): AsyncGenerator<TickRow> {
+    for await (const batch of batches) {
+      for (const row of batch.rows) {
+        if (after !== null && row.timestamp.getTime() <= after) continue;
+        yield batch.kind === 'quote' ? { kind: 'quote', row: row as QuoteRow } : { kind: 'bar', row: row as BarRow };
+      }
+    }
+  }
+
+  /**
+   * Records a full batch of bars, and lets timers and I/O run every `EVENTS_PER_YIELD` ticks; otherwise
+   * `undefined`, which callers do not await: even `await undefined` costs a promise and a microtask turn.
+   */
+  private afterTick(): Promise<void> | undefined {
+    if (this.pendingBars.length >= this.options.barBatchSize) return this.flushBars();
+    if (++this.sinceYield < EVENTS_PER_YIELD) return undefined;
+    this.sinceYield = 0;
+    return new Promise((resolve) => setImmediate(resolve));
+  }
+
   private async *notReplayed(events: AsyncIterable<MarketEvent>): AsyncGenerator<MarketEvent> {
     const after = this.resumedAfter;
     for await (const event of events) {
       if (after !== null && marketEventTime(event).getTime() <= after) continue;
       yield event;
     }
+  }
+
+  private handleRow(tick: TickRow): void {
+    if (tick.kind === 'bar') {
+      // Bars are few beside quotes (and each is recorded): they take the validator's general path.
+      const verdict = this.validator.validateBar(tick.row);
+      if (!verdict.accepted) return this.rejected('bar', tick.row, verdict);
+      return this.publishBar(verdict.tick);
+    }
+    const { row } = tick;
+    const verdict = this.validator.validateQuoteText(row);
+    if (!verdict.accepted) return this.rejected('quote', row, verdict);
+    this.bus.publish(subjects.quote(row.symbol), verdict.tick);
+    this.published.quotes += 1;
+    this.tickSeen(row.symbol, row.timestamp);
   }
 
   private handle(event: MarketEvent): void {
@@ -263,10 +334,14 @@ export class MarketDataFeed implements OnApplicationBootstrap, BeforeApplication
     }
     const verdict = this.validator.validateBar(event.bar);
     if (!verdict.accepted) return this.rejected('bar', event.bar, verdict);
-    this.bus.publish(subjects.bar(verdict.tick.symbol), barToMessage(verdict.tick));
+    this.publishBar(verdict.tick);
+  }
+
+  private publishBar(bar: Bar): void {
+    this.bus.publish(subjects.bar(bar.symbol), barToMessage(bar));
     this.published.bars += 1;
-    this.pendingBars.push(verdict.tick);
-    this.tickSeen(verdict.tick.symbol, verdict.tick.timestamp);
+    this.pendingBars.push(bar);
+    this.tickSeen(bar.symbol, bar.timestamp);
   }
 
   private tickSeen(symbol: string, at: Date): void {

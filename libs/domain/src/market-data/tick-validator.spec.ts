@@ -1,6 +1,7 @@
 import fc from 'fast-check';
-import { dec } from '@tollgate/kernel';
-import { describeRejection, TickValidator, type RawBar, type RawQuote, type TickVerdict } from './tick-validator';
+import { dec, decString } from '@tollgate/kernel';
+import { quoteToMessage } from './market-data.types';
+import { canonicalDecimalString, describeRejection, TickValidator, type QuoteText, type RawBar, type RawQuote, type TickVerdict } from './tick-validator';
 
 const quote = (overrides: Partial<RawQuote> = {}): RawQuote => ({
   timestamp: '2024-07-03T13:31:00Z',
@@ -142,5 +143,43 @@ describe('tick validator', () => {
         expect(counts.accepted + counts.rejected.DUPLICATE_TIMESTAMP + counts.rejected.OUT_OF_ORDER).toBe(seconds.length);
       }),
     );
+  });
+
+  describe('validateQuoteText, the fast path for quotes with decimal-string prices', () => {
+    const decimalText = fc.oneof(
+      fc.constantFrom('0', '-0', '0.000', '-1', '100', '100.00', '100.01', '100.02', '99.9', '110', '90.5', '1e3', '', '12.', '007', '100.010'),
+      fc.tuple(fc.integer({ min: -5, max: 300 }), fc.integer({ min: 0, max: 999 }), fc.constantFrom('', '0', '00')).map(([whole, fraction, zeros]) => `${whole}.${fraction}${zeros}`),
+    );
+    const quoteText = fc.record({
+      timestamp: fc.oneof(fc.integer({ min: 0, max: 40 }).map((second) => new Date(Date.UTC(2024, 6, 3, 13, 31, second))), fc.constant(new Date(NaN))),
+      symbol: fc.constantFrom('AAPL', 'MSFT', 'NOPE'),
+      bid: decimalText,
+      ask: decimalText,
+      bidSize: decimalText,
+      askSize: decimalText,
+    });
+
+    it('gives the same verdicts, counts and messages as validateQuote, tick after tick', () => {
+      fc.assert(
+        fc.property(fc.array(quoteText, { maxLength: 60 }), fc.constantFrom(1, 2, 3), (ticks: QuoteText[], confirmation) => {
+          const fast = new TickValidator({ symbols: ['AAPL', 'MSFT'], jumpConfirmationTicks: confirmation });
+          const reference = new TickValidator({ symbols: ['AAPL', 'MSFT'], jumpConfirmationTicks: confirmation });
+          for (const tick of ticks) {
+            const expected = reference.validateQuote(tick);
+            const actual = fast.validateQuoteText(tick);
+            expect(actual).toEqual(expected.accepted ? { accepted: true, tick: quoteToMessage(expected.tick) } : expected);
+          }
+          expect(fast.counts()).toEqual(reference.counts());
+        }),
+        { numRuns: 500 },
+      );
+    });
+
+    it('renders decimals as decString does', () => {
+      const decimalString = fc
+        .tuple(fc.boolean(), fc.oneof(fc.constant('0'), fc.bigInt({ min: 1n, max: 10n ** 30n }).map(String)), fc.option(fc.stringMatching(/^\d{1,12}$/)))
+        .map(([negative, whole, fraction]) => `${negative ? '-' : ''}${whole}${fraction === null ? '' : `.${fraction}`}`);
+      fc.assert(fc.property(decimalString, (value) => expect(canonicalDecimalString(value)).toBe(decString(dec(value)))), { numRuns: 2_000 });
+    });
   });
 });

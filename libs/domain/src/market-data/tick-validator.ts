@@ -1,6 +1,6 @@
-import { Decimal, dec, decString } from '@tollgate/kernel';
-import { tickRejectionReason, type TickRejectionReason } from '@tollgate/contracts';
-import type { Bar, Quote } from './market-data.types';
+import { Decimal, dec, decString, isDecimalString, type DecimalString } from '@tollgate/kernel';
+import { tickRejectionReason, type QuoteMessage, type TickRejectionReason } from '@tollgate/contracts';
+import { quoteToMessage, type Bar, type Quote } from './market-data.types';
 
 export type { TickRejectionReason };
 export const TICK_REJECTION_REASONS: readonly TickRejectionReason[] = tickRejectionReason.options;
@@ -28,6 +28,16 @@ export interface RawBar {
   low: DecimalInput;
   close: DecimalInput;
   volume: DecimalInput;
+}
+
+/** A quote whose decimals are still the decimal strings it was written with (a CSV row checked for form). */
+export interface QuoteText {
+  timestamp: Date;
+  symbol: string;
+  bid: DecimalString;
+  ask: DecimalString;
+  bidSize: DecimalString;
+  askSize: DecimalString;
 }
 
 export interface TickRejection {
@@ -70,6 +80,8 @@ interface SeriesState {
   pendingJump: { level: Decimal; count: number } | null;
 }
 
+const MINUS = 45;
+const HALF = new Decimal('0.5');
 const reject = (reason: TickRejectionReason, detail: string): TickRejection => ({ accepted: false, reason, detail });
 const ZONED_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/;
 
@@ -89,6 +101,20 @@ function toTimestamp(value: Date | string): Date | null {
   return Number.isFinite(date.getTime()) ? date : null;
 }
 
+/**
+ * `decString(dec(value))` for a decimal string, without building the decimal: the fraction's trailing
+ * zeros (and a bare point) dropped, negative zero as zero.
+ */
+export function canonicalDecimalString(value: DecimalString): DecimalString {
+  let end = value.length;
+  if (value.includes('.')) {
+    while (value.charCodeAt(end - 1) === 48) end -= 1;
+    if (value.charCodeAt(end - 1) === 46) end -= 1;
+  }
+  const text = end === value.length ? value : value.slice(0, end);
+  return text === '-0' ? '0' : text;
+}
+
 const render = (value: DecimalInput): string => (value instanceof Decimal ? value.toString() : JSON.stringify(value));
 const percent = (fraction: Decimal): string => `${decString(fraction.mul(100).toDecimalPlaces(2))}%`;
 
@@ -103,6 +129,8 @@ export class TickValidator {
   private readonly maxQuoteJump: Decimal;
   private readonly maxBarJump: Decimal;
   private readonly jumpConfirmationTicks: number;
+  /** Multiplies a reference (at most `Decimal.precision` digits) by `maxQuoteJump` without rounding. */
+  private readonly exactProduct: typeof Decimal;
   private readonly quoteSeries = new Map<string, SeriesState>();
   private readonly barSeries = new Map<string, SeriesState>();
   private acceptedCount = 0;
@@ -116,10 +144,59 @@ export class TickValidator {
     this.jumpConfirmationTicks = options.jumpConfirmationTicks ?? 3;
     if (!this.maxQuoteJump.gt(0) || !this.maxBarJump.gt(0)) throw new RangeError('maxQuoteJump and maxBarJump must be positive fractions');
     if (!(this.jumpConfirmationTicks >= 1)) throw new RangeError('jumpConfirmationTicks must be at least 1');
+    this.exactProduct = Decimal.clone({ precision: Decimal.precision + this.maxQuoteJump.sd(true) });
   }
 
   validateQuote(raw: RawQuote): TickVerdict<Quote> {
     return this.count(raw.symbol, this.checkQuote(raw));
+  }
+
+  /**
+   * `validateQuote` for a quote with decimal-string prices, answering with the message to publish: the
+   * same verdict, counts and state as `validateQuote`, built cheaper. Only an ordinary, acceptable quote is
+   * decided here, with decimals built just for the prices it compares (sizes are checked by their sign);
+   * anything else — a rejection, a jump being confirmed — goes through `validateQuote` itself, so the two
+   * can never disagree about what is rejected or why.
+   */
+  validateQuoteText(raw: QuoteText): TickVerdict<QuoteMessage> {
+    const accepted = this.acceptOrdinaryQuote(raw);
+    if (accepted) {
+      this.acceptedCount += 1;
+      return { accepted: true, tick: accepted };
+    }
+    const verdict = this.validateQuote(raw);
+    return verdict.accepted ? { accepted: true, tick: quoteToMessage(verdict.tick) } : verdict;
+  }
+
+  /** The accepted quote's message and the new series state, or `null` (and no state change) when it needs the full check. */
+  private acceptOrdinaryQuote(raw: QuoteText): QuoteMessage | null {
+    if (!this.symbols.has(raw.symbol) || !(raw.timestamp instanceof Date)) return null;
+    const time = raw.timestamp.getTime();
+    if (!Number.isFinite(time)) return null;
+    if (!isDecimalString(raw.bid) || !isDecimalString(raw.ask) || !isDecimalString(raw.bidSize) || !isDecimalString(raw.askSize)) return null;
+    // A decimal string's sign is its first character; `Decimal.isNeg` is true for "-0" too, and so is this.
+    if (raw.bidSize.charCodeAt(0) === MINUS || raw.askSize.charCodeAt(0) === MINUS) return null;
+    const bid = new Decimal(raw.bid);
+    const ask = new Decimal(raw.ask);
+    if (bid.isZero() || bid.isNeg() || !bid.lt(ask)) return null;
+    const series = this.quoteSeries.get(raw.symbol);
+    // Halving is exact and correctly rounded either way: the same mid as `checkQuote`'s div(2), without a division.
+    const mid = bid.plus(ask).times(HALF);
+    if (series) {
+      if (time <= series.lastTimestamp) return null;
+      // |mid − ref| ≤ ref × limit, the product exact, implies `checkSeries`' rounded |mid − ref| / ref ≤ limit:
+      // a quote within the limit by this test is within it by that one. Anything else is left to `checkSeries`.
+      if (series.reference && !mid.minus(series.reference).abs().lte(this.exactProduct.mul(series.reference, this.maxQuoteJump))) return null;
+    }
+    this.quoteSeries.set(raw.symbol, { lastTimestamp: time, reference: mid, pendingJump: null });
+    return {
+      timestamp: raw.timestamp.toISOString(),
+      symbol: raw.symbol,
+      bid: canonicalDecimalString(raw.bid),
+      ask: canonicalDecimalString(raw.ask),
+      bidSize: canonicalDecimalString(raw.bidSize),
+      askSize: canonicalDecimalString(raw.askSize),
+    };
   }
 
   validateBar(raw: RawBar): TickVerdict<Bar> {
