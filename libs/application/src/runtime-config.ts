@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ValidationError } from '@tollgate/kernel';
-import { describeIssues, simulatedFillModel, tradingMode } from '@tollgate/contracts';
+import { describeIssues, simulatedFillModel, TICKER_PATTERN, tradingMode } from '@tollgate/contracts';
 
 /**
  * What a Tollgate process is told at start: from the environment, overridden by CLI flags.
@@ -19,7 +19,7 @@ const runtimeConfigObject = z
     accountId: z.string().min(1).default('default'),
     /** Seed for the synthetic market and the simulated exchange: same seed, same run. */
     seed: z.number().int().nonnegative().default(42),
-    symbols: z.array(z.string().regex(/^[A-Z][A-Z0-9.]{0,9}$/)).min(1).default(['SPY', 'QQQ', 'AAPL', 'MSFT']),
+    symbols: z.array(z.string().regex(TICKER_PATTERN)).min(1).default(['SPY', 'QQQ', 'AAPL', 'MSFT']),
     /**
      * Market-data source: `synthetic`, a CSV file of bars or quotes, or `broker` (the broker's Market Data
      * API, polled in real time). Unset: `synthetic` in SIMULATED, `broker` in SANDBOX_PAPER and LIVE — there

@@ -8,7 +8,9 @@ export const positiveDecimalString = decimalString.refine((value) => !value.star
 });
 export const uuid = z.string().refine(isUuid, { message: 'must be a UUID' });
 export const isoTimestamp = z.string().datetime({ offset: true, message: 'must be an ISO-8601 timestamp with zone' });
-export const symbol = z.string().regex(/^[A-Z][A-Z0-9.]{0,9}$/, 'must be an upper-case ticker like "AAPL"');
+/** An upper-case ticker (AAPL, BRK.B): the one rule for a symbol, wherever one is read. */
+export const TICKER_PATTERN = /^[A-Z][A-Z0-9.]{0,9}$/;
+export const symbol = z.string().regex(TICKER_PATTERN, 'must be an upper-case ticker like "AAPL"');
 
 export const orderSide = z.enum(['buy', 'sell', 'sell_short', 'buy_to_cover']);
 export const orderType = z.enum(['market', 'limit', 'stop', 'stop_limit']);

@@ -1,4 +1,5 @@
 import { dec, DomainError, Rounding, type Decimal, type DecimalString } from '@tollgate/kernel';
+import { TICKER_PATTERN } from '@tollgate/contracts';
 
 export type AssetClass = 'equity' | 'etf';
 
@@ -94,7 +95,7 @@ export class InstrumentCatalog {
 }
 
 export function validateInstrument(instrument: Instrument): void {
-  if (!/^[A-Z][A-Z0-9.]{0,9}$/.test(instrument.symbol)) {
+  if (!TICKER_PATTERN.test(instrument.symbol)) {
     throw new DomainError('INVALID_INSTRUMENT', `symbol=${JSON.stringify(instrument.symbol)} is not an upper-case ticker`);
   }
   if (!dec(instrument.tickSize, `${instrument.symbol} tickSize`).gt(0)) {

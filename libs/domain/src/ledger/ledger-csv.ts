@@ -1,6 +1,6 @@
 import { parse } from 'csv-parse/sync';
 import { dec, isDecimalString, ValidationError } from '@tollgate/kernel';
-import { isoTimestamp } from '@tollgate/contracts';
+import { isoTimestamp, TICKER_PATTERN } from '@tollgate/contracts';
 import type { LedgerFill, LedgerMark } from './ledger';
 
 /**
@@ -16,7 +16,6 @@ export const MARK_COLUMNS = ['timestamp', 'symbol', 'price'] as const;
 
 /** At most this many bad rows are listed; the count says how many there were. */
 const MAX_REPORTED_ISSUES = 10;
-const SYMBOL_PATTERN = /^[A-Z][A-Z0-9.]{0,9}$/;
 const DATE_ONLY_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
 
 type Row<Columns extends readonly string[]> = { line: number; values: Record<Columns[number], string> };
@@ -75,7 +74,7 @@ function checkTimestamp(value: string, problems: string[]): void {
 
 function checkSymbol(value: string, problems: string[]): string {
   const symbol = value.toUpperCase();
-  if (!SYMBOL_PATTERN.test(symbol)) problems.push(`symbol ${JSON.stringify(value)} is not a ticker`);
+  if (!TICKER_PATTERN.test(symbol)) problems.push(`symbol ${JSON.stringify(value)} is not a ticker`);
   return symbol;
 }
 

@@ -1,5 +1,6 @@
 import { Parser } from 'papaparse';
 import { z } from 'zod';
+import { TICKER_PATTERN } from '@tollgate/contracts';
 import { dec, isDecimalString, ValidationError, type DecimalString } from '@tollgate/kernel';
 import type { Bar, Quote } from './market-data.types';
 
@@ -64,14 +65,13 @@ export interface BarRow {
  * the timestamp pattern is zod's own, and csv-source.spec.ts checks both against the schemas.
  */
 const ISO_TIMESTAMP_WITH_ZONE = z.core.regexes.datetime({ offset: true, local: false, precision: null });
-const TICKER = /^[A-Z][A-Z0-9.]{0,9}$/;
 
 export function isCsvTimestamp(value: string): boolean {
   return ISO_TIMESTAMP_WITH_ZONE.test(value);
 }
 
 export function isCsvSymbol(value: string): boolean {
-  return TICKER.test(value);
+  return TICKER_PATTERN.test(value);
 }
 
 /** One field of a row: what a test of its form says, and the issue to report when it fails. */

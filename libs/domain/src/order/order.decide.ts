@@ -1,5 +1,5 @@
 import { assertNever, dec, decString, DomainError, InvalidDecimalError, isUuid, type Decimal, type DecimalString } from '@tollgate/kernel';
-import type { OrderEvent, OrderEventOf } from '@tollgate/contracts';
+import { TICKER_PATTERN, type OrderEvent, type OrderEventOf } from '@tollgate/contracts';
 import type {
   AcceptOrder,
   CancelOrder,
@@ -76,7 +76,6 @@ function decideUnchecked(command: OrderCommand, state: OrderState): OrderEvent[]
   }
 }
 
-const TICKER = /^[A-Z][A-Z0-9.]{0,9}$/;
 
 const at = (command: { metadata: { now: Date } }): string => command.metadata.now.toISOString();
 
@@ -111,7 +110,7 @@ function initialize(command: InitializeOrder, state: OrderState): OrderEvent[] {
   if (!data.intentId) issues.push('intentId must not be empty');
   if (!data.intentKind) issues.push('intentKind must not be empty');
   if (!isUuid(data.orderId)) issues.push(`orderId=${JSON.stringify(data.orderId)} must be a UUID (see orderIdFor)`);
-  if (!TICKER.test(data.symbol)) issues.push(`symbol=${JSON.stringify(data.symbol)} must be an upper-case ticker like "AAPL"`);
+  if (!TICKER_PATTERN.test(data.symbol)) issues.push(`symbol=${JSON.stringify(data.symbol)} must be an upper-case ticker like "AAPL"`);
   const quantity = parseDecimal(data.quantity, 'quantity', issues);
   const limitPrice = parseDecimal(data.limitPrice, 'limitPrice', issues);
   const stopPrice = parseDecimal(data.stopPrice, 'stopPrice', issues);

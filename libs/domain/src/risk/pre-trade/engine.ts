@@ -1,5 +1,5 @@
 import { dec, isDecimalString, ZERO, type Decimal } from '@tollgate/kernel';
-import { denial, isOverridable, raisesAlert, renderDenial, type AlertRaisedData, type DenialReason } from '@tollgate/contracts';
+import { denial, isOverridable, TICKER_PATTERN, raisesAlert, renderDenial, type AlertRaisedData, type DenialReason } from '@tollgate/contracts';
 import { autoModeTradeReasons } from '../../auto-mode/auto-mode.decide';
 import { overrideProblem } from '../../override/override.decide';
 import type { CheckContext, PricedCheckContext } from './check-context';
@@ -164,12 +164,11 @@ function isPositiveDecimal(value: DecimalInput | null | undefined): boolean {
   return dec(value).greaterThan(0);
 }
 
-const SYMBOL_PATTERN = /^[A-Z][A-Z0-9.]{0,9}$/;
 
 /** A malformed request is denied, naming the field, before any limit is looked at. */
 function invalidField(request: OrderCheckRequest, snapshot: RiskView): DenialReason | null {
   if (request.accountId !== snapshot.accountId) return denial('ORDER_INVALID', { field: 'accountId', problem: `the snapshot is for account ${snapshot.accountId}` });
-  if (!SYMBOL_PATTERN.test(request.symbol)) return denial('ORDER_INVALID', { field: 'symbol', problem: 'must be an upper-case ticker like "AAPL"' });
+  if (!TICKER_PATTERN.test(request.symbol)) return denial('ORDER_INVALID', { field: 'symbol', problem: 'must be an upper-case ticker like "AAPL"' });
   if (!isPositiveDecimal(request.quantity)) return denial('ORDER_INVALID', { field: 'quantity', problem: 'must be a positive decimal' });
   if (carriesLimitPrice(request.type) && !isPositiveDecimal(request.limitPrice)) {
     return denial('ORDER_INVALID', { field: 'limitPrice', problem: `a ${request.type} order needs a positive limit price` });
