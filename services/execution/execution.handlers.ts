@@ -122,6 +122,8 @@ export class ExecutionHandlers implements OnApplicationBootstrap, BeforeApplicat
   private readonly resends = new Map<string, number>();
   private readonly chases = new Map<string, Chase>();
   private readonly inbox = new Map<string, VenueFact[]>();
+  /** Orders whose submit is in flight: woken when the venue reports a fill before its reply. */
+  private readonly fillWaiters = new Map<string, () => void>();
   /**
    * Each order's state and stream version after the last command this process applied: execution is the
    * only writer of order streams, so the order path decides without reading the stream back (a conflict
@@ -215,10 +217,14 @@ export class ExecutionHandlers implements OnApplicationBootstrap, BeforeApplicat
         },
         metadata: { now: this.clock.now() },
       };
-      const { state } = await this.apply(orderId, command, 'initialize', { actor: request.actor, correlationId: request.intentId });
-      // A repeated request for the same intent answers with what happened to it.
-      if (state.status !== 'Initialized') return this.answer(orderId, state);
-      const outcome = await this.carryOut(orderId, state, facts);
+      const context = { actor: request.actor, correlationId: request.intentId };
+      let outcome = this.aggregates.has(orderId) ? undefined : await this.placeNew(orderId, command, facts, context);
+      if (!outcome) {
+        const { state } = await this.apply(orderId, command, 'initialize', context);
+        // A repeated request for the same intent answers with what happened to it.
+        if (state.status !== 'Initialized') return this.answer(orderId, state);
+        outcome = await this.carryOut(orderId, state, facts);
+      }
       if (peg && isAtVenue(outcome) && !terminalStatuses.includes(outcome.status)) {
         const now = this.clock.now();
         this.chases.set(orderId, {
@@ -316,6 +322,51 @@ export class ExecutionHandlers implements OnApplicationBootstrap, BeforeApplicat
 
   // ---- the order path -------------------------------------------------------------------------
 
+  /**
+   * An order this process has not seen: the risk check runs on the terms decided here, then the intent
+   * and what came of the check (OrderSubmitted, OrderDenied or OrderWouldBeSent) are recorded in one
+   * append — one commit before the send instead of two (each is a durable commit on the order path).
+   * The intent is still recorded before anything is sent, with the client order id it is sent under.
+   * Undefined when nothing was appended because the stream already exists (a repeated request after a
+   * restart): the caller then takes the path for a known order, which re-checks the stored terms.
+   */
+  private async placeNew(
+    orderId: string,
+    command: OrderCommand,
+    facts: RiskFacts,
+    context: { actor: string; correlationId: string },
+  ): Promise<OrderState | undefined> {
+    const initial = orderDecider.initialState();
+    let state: OrderState;
+    try {
+      state = orderDecider.decide(command, initial).reduce(orderDecider.evolve, initial);
+    } catch {
+      // Refused terms: the known-order path reports them exactly as before.
+      return undefined;
+    }
+    if (state.status !== 'Initialized') return undefined;
+    const verdict = await this.checkRisk(orderId, state, facts);
+    const now = this.clock.now();
+    const next: CommandStep<OrderCommand> = !verdict.allowed
+      ? { command: { type: 'DenyOrder', data: { reasons: verdict.reasons }, metadata: { now } }, commandId: 'deny', occurredAt: now }
+      : this.options.dryRun
+        ? { command: { type: 'RecordWouldBeSent', data: {}, metadata: { now } }, commandId: 'would-be-sent', occurredAt: now }
+        : { command: { type: 'SubmitOrder', data: {}, metadata: { now } }, commandId: newId(), occurredAt: now };
+    const handled = await handleCommands({
+      store: this.store,
+      streamId: orderStreamId(orderId),
+      decider: orderDecider,
+      steps: [{ command, commandId: 'initialize', occurredAt: command.metadata.now, metadata: context }, next],
+      metadata: { correlationId: context.correlationId, actor: ACTOR, ...traceMetadata() },
+      known: { state: initial, version: 0 },
+      // The check above was of these terms: on a stream that exists already it proves nothing.
+      onlyOnKnown: true,
+    });
+    if (handled.stale) return undefined;
+    this.remember(orderId, handled.state, handled.version);
+    return handled.state.status === 'Submitted' ? this.sendSubmitted(orderId, handled.state) : handled.state;
+  }
+
   /** From Initialized: risk, then dry-run record or send. */
   private async carryOut(orderId: string, state: InitializedOrderState, facts: RiskFacts): Promise<OrderState> {
     const verdict = await this.checkRisk(orderId, state, facts);
@@ -331,14 +382,37 @@ export class ExecutionHandlers implements OnApplicationBootstrap, BeforeApplicat
   /** Records the submit, then calls the broker; an answer we did not see is Unknown, never a failure. */
   private async send(orderId: string): Promise<OrderState> {
     const submitted = await this.apply(orderId, { type: 'SubmitOrder', data: {}, metadata: { now: this.clock.now() } }, newId());
-    const state = submitted.state;
+    return this.sendSubmitted(orderId, submitted.state);
+  }
+
+  /** Calls the broker for an order whose OrderSubmitted is recorded. */
+  private async sendSubmitted(orderId: string, state: OrderState): Promise<OrderState> {
     if (state.status !== 'Submitted') return state;
     const mid = this.midOf(state.terms.symbol);
     if (mid) this.arrivalMids.set(orderId, mid);
-    let answer: BrokerOrder;
+    const reply = this.broker.submit(orderRequestOf(state)).then(
+      (answer) => ({ answer }),
+      (error: unknown) => ({ error }),
+    );
+    // A fill the venue reports before its reply proves it has the order (the Submitted → Filled row):
+    // it is recorded at once, with the acknowledgement if that came too, rather than after the reply's
+    // own trip back, which would otherwise sit between the venue's fill and the ledger's.
+    let current: OrderState = state;
+    let outcome: { answer: BrokerOrder } | { error: unknown };
     try {
-      answer = await this.broker.submit(orderRequestOf(state));
-    } catch (error) {
+      const first = await Promise.race([reply, new Promise<'fill'>((resolve) => this.fillWaiters.set(orderId, () => resolve('fill')))]);
+      if (first === 'fill') current = await this.drain(orderId);
+      outcome = first === 'fill' ? await reply : first;
+    } finally {
+      this.fillWaiters.delete(orderId);
+    }
+    if ('error' in outcome) {
+      const { error } = outcome;
+      if (current.status !== 'Submitted') {
+        // A fill already showed that the venue holds the order: neither Unknown nor a rejection is true of it.
+        this.logger.warn({ orderId, err: error }, `order ${orderId}: the submit's reply failed after the venue reported a fill; the fill stands`);
+        return current;
+      }
       if (error instanceof BrokerRejectedError) {
         return (await this.apply(orderId, { type: 'RejectOrder', data: { reason: error.reason, via: 'venue' }, metadata: { now: this.clock.now() } }, 'reject')).state;
       }
@@ -348,6 +422,7 @@ export class ExecutionHandlers implements OnApplicationBootstrap, BeforeApplicat
       void this.track(this.resolveUnknown(orderId));
       return unknown.state;
     }
+    const { answer } = outcome;
     // The acknowledgement and whatever the venue reported meanwhile (fills), in one append.
     const now = this.clock.now();
     return this.drain(orderId, { command: { type: 'AcceptOrder', data: { brokerOrderId: answer.brokerOrderId, via: 'venue' }, metadata: { now } }, commandId: `accept:${answer.brokerOrderId}`, occurredAt: now });
@@ -659,6 +734,7 @@ export class ExecutionHandlers implements OnApplicationBootstrap, BeforeApplicat
     const waiting = this.inbox.get(orderId);
     if (waiting) waiting.push(fact);
     else this.inbox.set(orderId, [fact]);
+    if (fact.update.kind === 'fill') this.fillWaiters.get(orderId)?.();
   }
 
   /** Applies every fact waiting for the order (with `first`, a command of the caller's, ahead of them). Runs under the order's lock. */

@@ -83,6 +83,27 @@ describe('a submit whose outcome is unknown', () => {
     expect(acceptedAtExchange(await store.readStream('simexchange-default'), placed.clientOrderId)).toHaveLength(1);
   }, 60_000);
 
+  it('is never Unknown once the exchange reported a fill: the fill is recorded without waiting for the reply', async () => {
+    const { bus, store, exchange } = await boot();
+    const submit = exchange.submit.bind(exchange);
+    exchange.submit = async (request: OrderRequest) => {
+      const answer = await submit(request);
+      // The updates (acceptance, then the fill on a following quote) go out; the reply comes too late.
+      await sleep(LATE_MS);
+      return answer;
+    };
+
+    const placed = await bus.request<PlaceOrderResponse>(
+      commandSubjects.execution.placeOrder,
+      { intentId: 'manual-fill-before-reply', intentKind: 'manual', actor: 'user:tester', symbol: 'AAPL', side: 'buy', quantity: '1' },
+      { timeoutMs: 15_000 },
+    );
+    expect(placed.status).toBe('Filled');
+    const types = (await store.readStream(`order-${placed.orderId}`)).map((event) => event.type);
+    expect(types).toEqual(['OrderInitialized', 'OrderSubmitted', 'OrderAccepted', 'OrderFilled']);
+    expect(acceptedAtExchange(await store.readStream('simexchange-default'), placed.clientOrderId)).toHaveLength(1);
+  }, 60_000);
+
   it('is sent again under the same client order id when the exchange answers that it never got it', async () => {
     const { bus, store, exchange } = await boot();
     const submit = exchange.submit.bind(exchange);

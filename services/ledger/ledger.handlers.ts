@@ -1,7 +1,6 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import type { BarMessage, QuoteMessage, RecordedEvent } from '@tollgate/contracts';
 import {
-  applyMark,
   emptyLedgerFold,
   foldLedgerEvent,
   ledgerReport,
@@ -11,9 +10,10 @@ import {
   type AccountVenue,
   type LedgerFill,
   type LedgerState,
+  type MarkState,
 } from '@tollgate/domain/ledger';
 import type { EventStore, Subscription } from '@tollgate/event-store';
-import { dec, decString, Decimal, ZERO } from '@tollgate/kernel';
+import { dec, decString, Decimal, DomainError, ZERO } from '@tollgate/kernel';
 import type { Bus } from '@tollgate/messaging';
 import { InjectBus, InjectEventStore, InjectLogger } from '@tollgate/nest';
 import type { Logger } from '@tollgate/telemetry';
@@ -171,12 +171,19 @@ export class LedgerHandlers implements OnApplicationBootstrap, BeforeApplication
   }
 
   private marked(): LedgerState {
-    let state = this.ledger.state;
+    const state = this.ledger.state;
+    if (this.marks.size === 0) return state;
+    // One marks record built for every symbol at once: `applyMark` per symbol would copy the record each
+    // time (quadratic in the symbols, and this runs at every equity point). Same rules as `applyMark`.
+    const marks: Record<string, MarkState> = { ...state.marks };
     for (const [symbol, mark] of this.marks) {
       const price = mark.price !== undefined ? dec(mark.price) : dec(mark.bid!).plus(dec(mark.ask!)).div(2);
-      state = applyMark(state, { symbol, price, at: mark.iso });
+      if (!price.gt(0)) throw new DomainError('INVALID_MARK', `mark for ${symbol} price=${decString(price)} must be positive`);
+      const current = marks[symbol];
+      if (current && Date.parse(current.at) > mark.at) continue;
+      marks[symbol] = { price, at: mark.iso };
     }
-    return state;
+    return { ...state, marks };
   }
 
   /** One point of the equity curve per interval of market time, valued at the marks then. */

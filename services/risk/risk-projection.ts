@@ -148,6 +148,8 @@ export class RiskProjection {
   private position = 0;
   private live = false;
   private readonly referenceAt = new Map<string, number>();
+  /** Callers of `waitFor`, woken as the subscription applies the position they wait for. */
+  private readonly positionWaiters = new Set<{ position: number; wake: () => void }>();
 
   constructor(
     private readonly store: EventStore,
@@ -179,6 +181,7 @@ export class RiskProjection {
       handler: (event) => {
         this.apply(event);
         this.position = event.position;
+        if (this.positionWaiters.size > 0) for (const waiter of [...this.positionWaiters]) if (waiter.position <= event.position) waiter.wake();
         if (!this.live && event.position >= head) {
           this.live = true;
           reached?.();
@@ -202,13 +205,28 @@ export class RiskProjection {
     return this.live;
   }
 
-  /** Resolves once the projection has applied the store up to `position` (e.g. after an append of our own). */
+  /**
+   * Resolves once the projection has applied the store up to `position` (e.g. after an append of our
+   * own). Woken by the subscription as it applies events, not by polling: a check spending an override
+   * waits on this, and a poll interval would be added to its answer.
+   */
   async waitFor(position: number, timeoutMs = 5_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.position < position) {
-      if (Date.now() > deadline) throw new Error(`the risk projection did not reach store position ${position} within ${timeoutMs} ms (at ${this.position})`);
-      await new Promise((resolve) => setTimeout(resolve, 2));
-    }
+    if (this.position >= position) return;
+    await new Promise<void>((resolve, reject) => {
+      const waiter = {
+        position,
+        wake: () => {
+          clearTimeout(timer);
+          this.positionWaiters.delete(waiter);
+          resolve();
+        },
+      };
+      const timer = setTimeout(() => {
+        this.positionWaiters.delete(waiter);
+        reject(new Error(`the risk projection did not reach store position ${position} within ${timeoutMs} ms (at ${this.position})`));
+      }, timeoutMs);
+      this.positionWaiters.add(waiter);
+    });
   }
 
   /** Read-your-writes: resolves once everything stored so far (our own appends included) is applied. */

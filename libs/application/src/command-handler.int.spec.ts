@@ -95,4 +95,54 @@ describe('the command handler', () => {
     expect((handled.events as OrderEvent[]).map((event) => event.type)).toEqual(['OrderAccepted']);
     expect(((await store.readStream(order.streamId))[2]!.data as { clientOrderId: string }).clientOrderId).toBe(clientOrderIdFor('batch-4'));
   });
+
+  const initializeStep = (intentId: string): CommandStep<OrderCommand> =>
+    step(
+      {
+        type: 'InitializeOrder',
+        data: { orderId: orderIdFor(intentId), intentId, intentKind: 'manual', symbol: 'AAPL', side: 'buy', type: 'market', timeInForce: 'day', quantity: '10' },
+        metadata: { now },
+      },
+      'initialize',
+    );
+
+  it('records an intent and its submit in one append, each step with its own actor', async () => {
+    const streamId = orderStreamId(orderIdFor('batch-5'));
+    const before = appends;
+    const handled = await handleCommands({
+      store,
+      streamId,
+      decider: orderDecider,
+      metadata,
+      known: { state: initialOrderState, version: 0 },
+      onlyOnKnown: true,
+      steps: [{ ...initializeStep('batch-5'), metadata: { actor: 'user:alice' } }, step({ type: 'SubmitOrder', data: {}, metadata: { now } }, 'submit')],
+    });
+    expect(appends - before).toBe(1);
+    expect(handled.stale).toBeUndefined();
+    expect(handled.state.status).toBe('Submitted');
+    const stored = await store.readStream(streamId);
+    expect(stored.map((event) => [event.type, event.metadata.actor])).toEqual([
+      ['OrderInitialized', 'user:alice'],
+      ['OrderSubmitted', metadata.actor],
+    ]);
+  });
+
+  it('with onlyOnKnown, appends nothing when the stream is not where the caller thought', async () => {
+    const order = await submittedOrder('batch-6');
+    const handled = await handleCommands({
+      store,
+      streamId: order.streamId,
+      decider: orderDecider,
+      metadata,
+      known: { state: initialOrderState, version: 0 },
+      onlyOnKnown: true,
+      // Decided on an empty stream, the submit would be legal; on the stored one it must not be re-decided.
+      steps: [initializeStep('batch-6'), step({ type: 'SubmitOrder', data: {}, metadata: { now } }, 'submit-again')],
+    });
+    expect(handled.stale).toBe(true);
+    expect(handled.events).toEqual([]);
+    expect(handled.version).toBe(0);
+    expect(await store.readStream(order.streamId)).toHaveLength(2);
+  });
 });

@@ -102,11 +102,28 @@ export interface CommandStep<Command> {
   command: Command;
   commandId: string;
   occurredAt: Date;
+  /** Who and what this step's events are attributed to, when not the batch's (e.g. an operator's intent beside the system's submit). */
+  metadata?: Partial<Pick<EventMetadata, 'actor' | 'correlationId'>>;
 }
 
 export interface HandledCommands<Event, State> extends HandledCommand<Event, State> {
   /** Steps the decider refused (a DomainError or any throw), by index; the other steps were applied. */
   refused: Array<{ step: number; error: unknown }>;
+  /**
+   * With `onlyOnKnown`: the stream was not where `known` said (or a step was refused on it), so nothing
+   * was appended and `state` / `version` are the caller's `known` ones.
+   */
+  stale?: true;
+}
+
+export interface HandleCommandsInput<Command, Event extends DomainEvent, State> extends Omit<HandleCommandInput<Command, Event, State>, 'command' | 'commandId' | 'occurredAt'> {
+  steps: readonly CommandStep<Command>[];
+  /**
+   * Apply the batch only as decided on `known`, never on the stream re-read after a conflict: for a
+   * batch whose later steps rest on work the caller did between deciding and appending (a risk check
+   * of the terms it decided), which would not hold for whatever the stream turned out to contain.
+   */
+  onlyOnKnown?: boolean;
 }
 
 /**
@@ -117,9 +134,10 @@ export interface HandledCommands<Event, State> extends HandledCommand<Event, Sta
  * writes nothing twice.
  */
 export async function handleCommands<Command, Event extends DomainEvent, State>(
-  input: Omit<HandleCommandInput<Command, Event, State>, 'command' | 'commandId' | 'occurredAt'> & { steps: readonly CommandStep<Command>[] },
+  input: HandleCommandsInput<Command, Event, State>,
   attempts = 5,
 ): Promise<HandledCommands<Event, State>> {
+  const stale = (known: { state: State; version: number }): HandledCommands<Event, State> => ({ events: [], state: known.state, version: known.version, refused: [], stale: true });
   for (let attempt = 1; ; attempt += 1) {
     const trusted = attempt === 1 ? input.known : undefined;
     const { state, version } = trusted ?? (await loadAggregate(input.store, input.streamId, input.decider as AggregateDecider<unknown, Event, State>));
@@ -140,7 +158,7 @@ export async function handleCommands<Command, Event extends DomainEvent, State>(
           id: deterministicId('event', input.streamId, step.commandId, index),
           type: event.type,
           data: event.data,
-          metadata: { ...input.metadata, causationId: input.metadata.causationId ?? null },
+          metadata: { ...input.metadata, ...step.metadata, causationId: input.metadata.causationId ?? null },
           occurredAt: step.occurredAt.toISOString(),
         });
         next = input.decider.evolve(next, event);
@@ -148,13 +166,19 @@ export async function handleCommands<Command, Event extends DomainEvent, State>(
       events.push(...decided);
     });
     // Refusals on a cached state are checked against the stream as stored.
-    if (trusted && refused.length > 0) continue;
+    if (trusted && refused.length > 0) {
+      if (input.onlyOnKnown) return stale(trusted);
+      continue;
+    }
     if (events.length === 0) return { events, state, version, refused };
     try {
       await input.store.append(input.streamId, version === 0 ? 'no-stream' : version, inputs);
       return { events, state: next, version: version + events.length, refused };
     } catch (error) {
-      if (trusted && (error instanceof DuplicateEventIdError || error instanceof WrongExpectedVersionError)) continue;
+      if (trusted && (error instanceof DuplicateEventIdError || error instanceof WrongExpectedVersionError)) {
+        if (input.onlyOnKnown) return stale(trusted);
+        continue;
+      }
       // Some step was handled before: decide again on the stored stream, where it changes nothing.
       if (error instanceof DuplicateEventIdError && attempt < attempts) continue;
       if (!(error instanceof WrongExpectedVersionError) || attempt >= attempts) throw error;
