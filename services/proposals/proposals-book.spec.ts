@@ -128,4 +128,22 @@ describe('the proposals book', () => {
       { numRuns: 500 },
     );
   });
+
+  it("sizes on the broker's cash at a broker, and on the simulated exchange's opening only in SIMULATED", () => {
+    const opened = { streamId: 'simexchange-default', type: 'SimulatedAccountOpened', data: { accountId: 'default', currency: 'USD', initialCash: '100000' } };
+    const adopted = {
+      streamId: 'reconciliation-default',
+      type: 'CashAdjusted',
+      data: { adjustmentId: deterministicId('a'), breakId: deterministicId('b'), accountId: 'default', currency: 'USD', cashBefore: '0', cashAfter: '25000', reason: 'opening balance', adjustedAt: AT },
+    };
+    const atBroker = new ProposalsBook('default', 'broker');
+    const simulated = new ProposalsBook('default', 'simulated');
+    for (const book of [atBroker, simulated]) {
+      book.apply(opened);
+      book.apply(adopted);
+    }
+    expect(atBroker.equity(new Map(), AT).toFixed()).toBe('25000');
+    // In SIMULATED both count: the venue's opening, and an adjustment reconciliation adopted against it.
+    expect(simulated.equity(new Map(), AT).toFixed()).toBe('125000');
+  });
 });
