@@ -5,7 +5,7 @@
 import { context, trace } from '@opentelemetry/api';
 import { subjects, type RecordedEvent } from '@tollgate/contracts';
 import { dec } from '@tollgate/kernel';
-import { startTelemetry, traceMetadata } from '@tollgate/telemetry';
+import { createLogger, startTelemetry, traceMetadata, type Logger } from '@tollgate/telemetry';
 // The contract suite is test code (run by the *.spec.ts files), which may use the shared waitFor.
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { waitFor } from '@tollgate/testing';
@@ -18,6 +18,20 @@ export interface BusContractWorld {
   peer: Bus;
   /** The stream's duplicate window, as configured for this world. */
   duplicateWindowMs: number;
+  /** The messages the buses logged at error level (both buses log through `contractLogger`). */
+  loggedErrors: string[];
+}
+
+/** A logger for the buses under test that keeps their error messages instead of printing them. */
+export function contractLogger(): { logger: Logger; loggedErrors: string[] } {
+  const loggedErrors: string[] = [];
+  const destination = {
+    write: (line: string) => {
+      const entry = JSON.parse(line) as { level: string; msg: string };
+      if (entry.level === 'error') loggedErrors.push(entry.msg);
+    },
+  };
+  return { logger: createLogger({ serviceName: 'bus-contract', level: 'error', destination }), loggedErrors };
 }
 
 export function describeBusContract(label: string, open: () => Promise<BusContractWorld>, close: (world: BusContractWorld) => Promise<void>): void {
@@ -255,6 +269,84 @@ export function describeBusContract(label: string, open: () => Promise<BusContra
         expect(exact[3]).toEqual({ i: 3, bid: '101.25' });
         expect(wildcard).toContain(subjects.bar(symbol));
         expect(new Set([...queueA, ...queueB].map((payload) => (payload as { i: number }).i)).size).toBe(10);
+      });
+
+      it('delivers to each subscriber in publish order', async () => {
+        const symbol = unique('ORD');
+        const exact: number[] = [];
+        const wildcard: number[] = [];
+        track(await world.peer.subscribe(subjects.quote(symbol), (payload: { i: number }) => void exact.push(payload.i)));
+        track(await world.peer.subscribe(`tollgate.md.*.${symbol}`, (payload: { i: number }) => void wildcard.push(payload.i)));
+        const sent = Array.from({ length: 200 }, (_, i) => i);
+        for (const i of sent) world.bus.publish(subjects.quote(symbol), { i });
+        await world.bus.flush();
+        await waitFor(() => exact.length === sent.length && wildcard.length === sent.length, { what: 'ordered deliveries' });
+        expect(exact).toEqual(sent);
+        expect(wildcard).toEqual(sent);
+      });
+
+      it('gives every subscriber its own copy: no subscriber or publisher sees another one change the payload', async () => {
+        const symbol = unique('ISO');
+        const published = { bid: dec('1.5'), legs: [{ qty: '1' }] };
+        const seenBySecond: unknown[] = [];
+        const mutate = (payload: { bid: string; legs: Array<{ qty: string }> }) => {
+          payload.bid = 'mutated';
+          payload.legs[0]!.qty = 'mutated';
+          payload.legs.push({ qty: 'added' });
+        };
+        track(await world.peer.subscribe(subjects.quote(symbol), mutate));
+        track(await world.peer.subscribe(subjects.quote(symbol), (payload) => void seenBySecond.push(payload)));
+        track(await world.peer.subscribe(`tollgate.md.quote.*`, (payload, message) => void (message.subject.endsWith(symbol) && mutate(payload as never))));
+        world.bus.publish(subjects.quote(symbol), published);
+        // What the publisher does to its object after publishing is not part of the message.
+        published.legs[0]!.qty = 'changed after publish';
+        await world.bus.flush();
+        await waitFor(() => seenBySecond.length === 1, { what: 'the second subscriber' });
+        expect(seenBySecond[0]).toEqual({ bid: '1.5', legs: [{ qty: '1' }] });
+        expect(published.bid.toString()).toBe('1.5');
+        expect(published.legs).toEqual([{ qty: 'changed after publish' }]);
+      });
+
+      it('keeps delivering to the other subscribers when one throws or rejects', async () => {
+        const symbol = unique('ERR');
+        const received: number[] = [];
+        track(
+          await world.peer.subscribe(subjects.quote(symbol), () => {
+            throw new Error('subscriber bug');
+          }),
+        );
+        track(await world.peer.subscribe(subjects.quote(symbol), async () => Promise.reject(new Error('async subscriber bug'))));
+        track(await world.peer.subscribe(subjects.quote(symbol), (payload: { i: number }) => void received.push(payload.i)));
+        for (let i = 0; i < 5; i++) expect(() => world.bus.publish(subjects.quote(symbol), { i })).not.toThrow();
+        await world.bus.flush();
+        await waitFor(() => received.length === 5, { what: 'deliveries past the failing subscribers' });
+        expect(received).toEqual([0, 1, 2, 3, 4]);
+        const reported = () => world.loggedErrors.filter((message) => message === `subscriber on ${subjects.quote(symbol)} failed`);
+        await waitFor(() => reported().length === 10, { what: 'each failure logged' });
+      });
+
+      it("continues the publisher's trace in a consumer span, and runs outside any span when there is none", async () => {
+        const symbol = unique('TRC');
+        const seen: Array<{ i: number; traceId: string | undefined }> = [];
+        track(
+          await world.peer.subscribe(subjects.quote(symbol), (payload: { i: number }) => {
+            seen.push({ i: payload.i, traceId: trace.getSpan(context.active())?.spanContext().traceId });
+          }),
+        );
+        const origin = telemetry.tracer.startSpan('publisher');
+        context.with(trace.setSpan(context.active(), origin), () => world.bus.publish(subjects.quote(symbol), { i: 1 }));
+        origin.end();
+        world.bus.publish(subjects.quote(symbol), { i: 2 });
+        await world.bus.flush();
+        await waitFor(() => seen.length === 2, { what: 'both quotes' });
+        const traceId = origin.spanContext().traceId;
+        expect(seen).toEqual([
+          { i: 1, traceId },
+          { i: 2, traceId: undefined },
+        ]);
+        const consumer = await waitFor(() => telemetry.finishedSpans().find((span) => span.traceId === traceId && span.kind === 'consumer'), { what: 'consumer span' });
+        expect(consumer.parentSpanId).toBe(origin.spanContext().spanId);
+        expect(consumer.name).toBe(`process ${subjects.quote(symbol)}`);
       });
 
       it('rejects subjects that are not valid NATS subjects', async () => {

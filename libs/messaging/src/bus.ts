@@ -9,8 +9,8 @@ import { streamCategory, subjects, type RecordedEvent } from '@tollgate/contract
  * - core publish/subscribe: market data, high rate, not durable;
  * - request/reply: commands and queries between services, with a timeout and typed errors.
  *
- * Payloads travel as JSON on both implementations (the in-process bus round-trips them too), so a
- * `Decimal` arrives as its decimal string either way.
+ * Payloads travel as JSON on both implementations (the in-process bus hands each subscriber its own
+ * JSON-shaped copy, as the JSON round trip would), so a `Decimal` arrives as its decimal string either way.
  */
 export interface Bus {
   readonly kind: 'nats' | 'in-process';

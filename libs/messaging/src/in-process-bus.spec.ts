@@ -1,4 +1,4 @@
-import { describeBusContract } from './bus.contract';
+import { contractLogger, describeBusContract } from './bus.contract';
 import { InProcessBus } from './in-process-bus';
 
 const duplicateWindowMs = 300;
@@ -6,8 +6,9 @@ const duplicateWindowMs = 300;
 describeBusContract(
   'in-process',
   async () => {
-    const bus = new InProcessBus({ duplicateWindowMs, requestTimeoutMs: 2_000 });
-    return { bus, peer: bus, duplicateWindowMs };
+    const { logger, loggedErrors } = contractLogger();
+    const bus = new InProcessBus({ duplicateWindowMs, requestTimeoutMs: 2_000, logger });
+    return { bus, peer: bus, duplicateWindowMs, loggedErrors };
   },
   async ({ bus }) => bus.close(),
 );

@@ -7,8 +7,6 @@ import {
   DEFAULT_REQUEST_TIMEOUT_MS,
   NoResponderError,
   RequestTimeoutError,
-  decodeJson,
-  encodeJson,
   eventSubject,
   openReply,
   serviceOfSubject,
@@ -26,7 +24,9 @@ import {
 } from './bus';
 import { EventDeliverer } from './event-delivery';
 import { defaultLogger } from './logger';
+import { copyJsonValue, toJsonValue, type JsonValue } from './json-value';
 import { assertName, assertSubject, assertSubjectPattern, subjectMatches } from './subject-match';
+import { SubscriptionIndex } from './subscription-index';
 import { inSpan, messagingAttributes, SpanKind } from './tracing';
 
 export interface InProcessBusOptions {
@@ -43,9 +43,18 @@ export interface InProcessBusOptions {
 interface CoreSubscription {
   pattern: string;
   queue?: string;
-  /** Receives the raw body; for reply subscriptions it returns the reply body. */
-  receive(body: string, message: BusMessage): Promise<string | undefined> | void;
+  /** Receives its own copy of the payload; for reply subscriptions it returns the reply body. */
+  receive(payload: JsonValue | undefined, message: BusMessage): Promise<string | undefined> | void;
 }
+
+interface PendingDelivery {
+  recipients: readonly CoreSubscription[];
+  snapshot: JsonValue | undefined;
+  message: BusMessage;
+}
+
+/** The headers of a message published outside any span; frozen because every such message shares them. */
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
 
 interface StoredEvent {
   sequence: number;
@@ -80,7 +89,8 @@ interface ActiveConsumer {
  * bus, in memory. Core messages go to every matching subscription and to one member per queue group;
  * requests time out or fail with the same errors; events form one ordered stream with a duplicate window
  * on the event id, and durable consumers keep their position while the process lives, get failed events
- * redelivered, and dedupe by event id. Payloads are JSON round-tripped like on the wire.
+ * redelivered, and dedupe by event id. Payloads arrive as they would from the wire: each subscriber gets
+ * its own JSON-shaped copy (see json-value.ts), so none can change what another one or the publisher sees.
  */
 export class InProcessBus implements Bus {
   readonly kind = 'in-process' as const;
@@ -89,8 +99,10 @@ export class InProcessBus implements Bus {
   private readonly retainedEvents: number;
   private readonly maxRetainedEvents: number;
   private readonly logger: Logger;
-  private readonly core = new Set<CoreSubscription>();
-  private readonly queueTurns = new Map<string, number>();
+  private readonly core = new SubscriptionIndex<CoreSubscription>();
+  /** Published core messages not yet handed to their subscribers, in publish order. */
+  private readonly pending: PendingDelivery[] = [];
+  private drainScheduled = false;
   private readonly events: StoredEvent[] = [];
   private firstSequence = 1;
   private nextSequence = 1;
@@ -250,23 +262,42 @@ export class InProcessBus implements Bus {
 
   publish(subject: string, payload: unknown): void {
     this.assertOpen();
-    assertSubject(subject);
-    this.dispatch(subject, encodeJson(payload), this.outgoingHeaders(), false);
+    const recipients = this.core.recipients(subject);
+    // Taken now, whoever listens: the publisher may change its object once publish returns, and a payload
+    // JSON cannot carry fails here as it does on the NATS bus.
+    const snapshot = toJsonValue(payload);
+    if (recipients.length === 0) return;
+    this.pending.push({ recipients, snapshot, message: { subject, headers: this.outgoingHeaders() } });
+    // Delivered on a later microtask, like a message arriving from a server. One microtask drains every
+    // message published until it runs: with OpenTelemetry's AsyncLocalStorage active, each queueMicrotask
+    // costs about 1 µs (an AsyncResource), more than the rest of a delivery. Handlers do not depend on the
+    // microtask's inherited context: each runs in the root context or its message's trace context.
+    if (!this.drainScheduled) {
+      this.drainScheduled = true;
+      queueMicrotask(() => this.drain());
+    }
   }
 
   async subscribe<T = unknown>(subject: string, handler: MessageHandler<T>, options: SubscribeOptions = {}): Promise<BusSubscription> {
     this.assertOpen();
     assertSubjectPattern(subject);
+    const failed = (error: unknown, on: BusMessage) => this.logger.error({ err: error, subject: on.subject }, `subscriber on ${subject} failed`);
     return this.addCore({
       pattern: subject,
       ...(options.queue ? { queue: options.queue } : {}),
-      receive: (body, message) => {
-        const parent = extractTraceContext(message.headers, ROOT_CONTEXT);
-        const run = async () => handler(decodeJson<T>(body), message);
-        const result = message.headers.traceparent
-          ? inSpan(`process ${message.subject}`, SpanKind.CONSUMER, parent, messagingAttributes(message.subject), async () => run())
-          : context.with(parent, run);
-        void Promise.resolve(result).catch((error: unknown) => this.logger.error({ err: error, subject: message.subject }, `subscriber on ${subject} failed`));
+      receive: (payload, message) => {
+        if (message.headers.traceparent) {
+          const parent = extractTraceContext(message.headers, ROOT_CONTEXT);
+          void inSpan(`process ${message.subject}`, SpanKind.CONSUMER, parent, messagingAttributes(message.subject), async () => handler(payload as T, message)).catch(
+            (error: unknown) => failed(error, message),
+          );
+          return;
+        }
+        // No trace to continue, so the handler runs in the root context. Deliveries normally already run
+        // there (the drain inherits the context of a publisher outside any span); entering it anyway cost
+        // an AsyncLocalStorage run per message.
+        if (context.active() === ROOT_CONTEXT) runHandler(handler, payload as T, message, failed);
+        else context.with(ROOT_CONTEXT, () => runHandler(handler, payload as T, message, failed));
       },
     });
   }
@@ -279,7 +310,7 @@ export class InProcessBus implements Bus {
     const timeoutMs = options.timeoutMs ?? this.requestTimeoutMs;
     const service = serviceOfSubject(subject);
     return inSpan(`send ${subject}`, SpanKind.CLIENT, context.active(), messagingAttributes(subject, { 'rpc.service': service }), async (_span, spanContext) => {
-      const replies = this.dispatch(subject, encodeJson(payload), injectTraceContext({}, spanContext), true);
+      const replies = this.dispatchRequest(subject, toJsonValue(payload), injectTraceContext({}, spanContext));
       if (replies.length === 0) throw new NoResponderError(service, subject);
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_resolve, reject) => {
@@ -302,12 +333,12 @@ export class InProcessBus implements Bus {
     return this.addCore({
       pattern: subject,
       queue: options.queue ?? DEFAULT_REPLY_QUEUE,
-      receive: async (body, message) => {
+      receive: async (payload, message) => {
         const parent = extractTraceContext(message.headers, ROOT_CONTEXT);
         let envelope: ReplyEnvelope;
         try {
           const value = await inSpan(`process ${message.subject}`, SpanKind.SERVER, parent, messagingAttributes(message.subject, { 'rpc.service': serviceOfSubject(message.subject) }), async () =>
-            handler(decodeJson<Req>(body), message),
+            handler(payload as Req, message),
           );
           envelope = { ok: true, value };
         } catch (error) {
@@ -341,38 +372,62 @@ export class InProcessBus implements Bus {
 
   private addCore(subscription: CoreSubscription): BusSubscription {
     this.core.add(subscription);
-    return { subject: subscription.pattern, close: async () => void this.core.delete(subscription) };
+    return { subject: subscription.pattern, close: async () => this.core.remove(subscription) };
   }
 
-  /** Delivers to every matching plain subscription and one member per queue group; returns the reply promises. */
-  private dispatch(subject: string, body: string, headers: Record<string, string>, expectReply: boolean): Array<Promise<string | undefined>> {
-    const chosen: CoreSubscription[] = [];
-    const groups = new Map<string, CoreSubscription[]>();
-    for (const subscription of this.core) {
-      if (!subjectMatches(subscription.pattern, subject)) continue;
-      if (!subscription.queue) chosen.push(subscription);
-      else {
-        const key = `${subscription.pattern}\u0000${subscription.queue}`;
-        groups.set(key, [...(groups.get(key) ?? []), subscription]);
+  /** Delivers pending messages in publish order, including any the handlers publish meanwhile. */
+  private drain(): void {
+    let delivered = 0;
+    try {
+      while (delivered < this.pending.length) {
+        const { recipients, snapshot, message } = this.pending[delivered++]!;
+        this.deliver(recipients, snapshot, message);
+      }
+    } finally {
+      this.pending.splice(0, delivered);
+      // Only if delivery itself failed (deliver catches what handlers throw) are messages left: keep going.
+      if (this.pending.length > 0) queueMicrotask(() => this.drain());
+      else this.drainScheduled = false;
+    }
+  }
+
+  /**
+   * Hands each recipient of a published message its own copy: the last one gets the snapshot itself, which
+   * nobody else holds, so a message with one subscriber is copied once in all (in `publish`).
+   */
+  private deliver(recipients: readonly CoreSubscription[], snapshot: JsonValue | undefined, message: BusMessage): void {
+    const last = recipients.length - 1;
+    for (let index = 0; index <= last; index++) {
+      const subscription = recipients[index]!;
+      try {
+        // A reply subscription answers a publish too; nobody waits for that answer.
+        subscription.receive(index === last ? snapshot : copyJsonValue(snapshot), message)?.catch((error: unknown) => this.subscriberFailed(subscription, message, error));
+      } catch (error) {
+        this.subscriberFailed(subscription, message, error);
       }
     }
-    for (const [key, members] of groups) {
-      const turn = this.queueTurns.get(key) ?? 0;
-      this.queueTurns.set(key, turn + 1);
-      chosen.push(members[turn % members.length]!);
-    }
+  }
+
+  private subscriberFailed(subscription: CoreSubscription, message: BusMessage, error: unknown): void {
+    this.logger.error({ err: error, subject: message.subject }, `subscriber on ${subscription.pattern} failed`);
+  }
+
+  /** Delivers a request to every matching plain subscription and one member per queue group; returns the reply promises. */
+  private dispatchRequest(subject: string, snapshot: JsonValue | undefined, headers: Record<string, string>): Array<Promise<string | undefined>> {
+    const recipients = this.core.recipients(subject);
     const message: BusMessage = { subject, headers };
-    return chosen.map(
-      (subscription) =>
+    const last = recipients.length - 1;
+    return recipients.map(
+      (subscription, index) =>
         new Promise<string | undefined>((resolve) => {
           queueMicrotask(() => {
             try {
-              Promise.resolve(subscription.receive(body, message)).then(
-                (reply) => resolve(expectReply ? (reply ?? undefined) : undefined),
+              Promise.resolve(subscription.receive(index === last ? snapshot : copyJsonValue(snapshot), message)).then(
+                (reply) => resolve(reply ?? undefined),
                 () => resolve(undefined),
               );
             } catch (error) {
-              this.logger.error({ err: error, subject }, `subscriber on ${subscription.pattern} failed`);
+              this.subscriberFailed(subscription, message, error);
               resolve(undefined);
             }
           });
@@ -380,13 +435,28 @@ export class InProcessBus implements Bus {
     );
   }
 
-  private outgoingHeaders(): Record<string, string> {
-    return trace.getSpan(context.active()) ? injectTraceContext({}) : {};
+  private outgoingHeaders(): Readonly<Record<string, string>> {
+    return trace.getSpan(context.active()) ? injectTraceContext({}) : NO_HEADERS;
   }
 
   private assertOpen(): void {
     if (this.closed) throw new Error('the in-process bus is closed');
   }
+}
+
+/** Runs a core subscriber's handler; what it throws or rejects with goes to `failed`, never to the publisher or the next subscriber. */
+function runHandler<T>(handler: MessageHandler<T>, payload: T, message: BusMessage, failed: (error: unknown, message: BusMessage) => void): void {
+  try {
+    const result: unknown = handler(payload, message);
+    // Checked rather than wrapped in Promise.resolve: most handlers return nothing, and a promise per message adds up.
+    if (isThenable(result)) result.then(undefined, (error: unknown) => failed(error, message));
+  } catch (error) {
+    failed(error, message);
+  }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | undefined)?.then === 'function';
 }
 
 function normalizeFilters(filter: string | readonly string[] | undefined): string[] {
