@@ -1,5 +1,5 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import { handleCommand } from '@tollgate/application';
+import { followStore, handleCommand, type FollowedStore } from '@tollgate/application';
 import { breakerName, streamCategory, type BreakerName, type EventInput, type QuoteMessage, type RecordedEvent } from '@tollgate/contracts';
 import { autoModeDecider, autoModeReaction } from '@tollgate/domain/auto-mode';
 import { nyseCalendar } from '@tollgate/domain/calendar';
@@ -12,7 +12,7 @@ import {
   type BreakerEvent,
   type BreakerMeasurements,
 } from '@tollgate/domain/circuit-breaker';
-import { WrongExpectedVersionError, type EventStore, type Subscription } from '@tollgate/event-store';
+import { WrongExpectedVersionError, type EventStore } from '@tollgate/event-store';
 import { deterministicId, newId } from '@tollgate/kernel';
 import { InjectEventStore, InjectLogger } from '@tollgate/nest';
 import { traceMetadata, type Logger } from '@tollgate/telemetry';
@@ -64,7 +64,7 @@ export class CircuitBreakersHandlers implements OnApplicationBootstrap, BeforeAp
   readonly monitor: BreakerMonitor;
   private readonly boards = new Map<string, ScopeBoard>();
   private readonly pendingHighWaterMarks = new Map<string, BreakerEvent>();
-  private subscription: Subscription | undefined;
+  private subscription: FollowedStore | undefined;
   private live = false;
   private chain: Promise<void> = Promise.resolve();
   private scheduled = false;
@@ -84,25 +84,14 @@ export class CircuitBreakersHandlers implements OnApplicationBootstrap, BeforeAp
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    const head = await this.store.headPosition();
-    let reached: (() => void) | undefined;
-    const caughtUp = new Promise<void>((resolve) => (reached = resolve));
-    if (head === 0) {
-      this.live = true;
-      reached!();
-    }
-    this.subscription = this.store.subscribeAll({
-      after: 0,
-      handler: (event) => {
-        this.apply(event);
-        if (!this.live && event.position >= head) {
-          this.live = true;
-          reached?.();
-        }
+    this.subscription = followStore(this.store, {
+      handler: (event) => this.apply(event),
+      onCaughtUp: () => {
+        this.live = true;
       },
       onError: (error) => this.logger.error({ err: error }, 'circuit breakers stopped following the store; restart the service'),
     });
-    await caughtUp;
+    await this.subscription.caughtUp;
     if (this.autoModeTriggerAfterEnable) this.turnAutoModeOff(this.autoModeTriggerAfterEnable);
     this.schedule();
     this.timer = setInterval(() => {

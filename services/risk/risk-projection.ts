@@ -1,4 +1,4 @@
-import { MarketClock } from '@tollgate/application';
+import { followStore, MarketClock, type FollowedStore } from '@tollgate/application';
 import {
   ORDER_STREAM_CATEGORY,
   orderEvents,
@@ -9,8 +9,6 @@ import {
   type EventData,
   type OrderEvent,
   type OrderInitializedData,
-  type OrderSide,
-  type OrderType,
   type ProposalConverted,
   type ProposalCreatedData,
   type QuoteMessage,
@@ -42,12 +40,13 @@ import {
   initialStrategyExecutionState,
   LiveRiskBook,
   orderInScope,
+  type OrderCheckRequest,
   type StrategyExecutionEvent,
   type StrategyExecutionState,
 } from '@tollgate/domain/risk';
 import { readinessTradingState } from '@tollgate/domain/sync';
 import { evolveTradingState, initialTradingState, type TradingState, type TradingStateEvent } from '@tollgate/domain/trading-state';
-import type { EventStore, Subscription } from '@tollgate/event-store';
+import type { EventStore } from '@tollgate/event-store';
 import { dec, Decimal, ZERO } from '@tollgate/kernel';
 import type { Logger } from '@tollgate/telemetry';
 import { riskStreams } from './risk-streams';
@@ -144,7 +143,7 @@ export class RiskProjection {
    */
   private cashBaselineKnown = false;
   private marketValue = ZERO;
-  private subscription: Subscription | undefined;
+  private subscription: FollowedStore | undefined;
   private position = 0;
   private live = false;
   private readonly referenceAt = new Map<string, number>();
@@ -169,27 +168,18 @@ export class RiskProjection {
 
   /** Catches up with the store's head as of the call (exact), then keeps following it live. */
   async start(): Promise<void> {
-    const head = await this.store.headPosition();
-    let reached: (() => void) | undefined;
-    const caughtUp = new Promise<void>((resolve) => (reached = resolve));
-    if (head === 0) {
-      this.live = true;
-      reached!();
-    }
-    this.subscription = this.store.subscribeAll({
-      after: 0,
+    this.subscription = followStore(this.store, {
       handler: (event) => {
         this.apply(event);
         this.position = event.position;
         if (this.positionWaiters.size > 0) for (const waiter of [...this.positionWaiters]) if (waiter.position <= event.position) waiter.wake();
-        if (!this.live && event.position >= head) {
-          this.live = true;
-          reached?.();
-        }
+      },
+      onCaughtUp: () => {
+        this.live = true;
       },
       onError: (error) => this.logger.error({ err: error }, 'the risk projection stopped following the store; the risk service must be restarted'),
     });
-    await caughtUp;
+    await this.subscription.caughtUp;
   }
 
   async stop(): Promise<void> {
@@ -274,24 +264,15 @@ export class RiskProjection {
   }
 
   /** Risk allowed it: it counts from now, before execution records that it was sent. */
-  recordAllowed(input: { clientOrderId: string; intentId: string; strategy: string | null; symbol: string; side: OrderSide; type: OrderType; quantity: string; limitPrice?: string | null; stopPrice?: string | null }): void {
+  recordAllowed(input: Pick<OrderCheckRequest, 'clientOrderId' | 'intentId' | 'strategy' | 'symbol' | 'side' | 'type' | 'quantity' | 'limitPrice' | 'stopPrice'>): void {
     this.recordedAtCheck.add(input.clientOrderId);
     this.allowedPending.add(input.clientOrderId);
     const orderId = this.orderIdByClientOrderId.get(input.clientOrderId);
     const tracked = orderId ? this.orders.get(orderId) : undefined;
     // Already past Initialized (a repeated check): the order events decide.
     if (tracked && tracked.state.status !== 'Initialized') return;
-    this.book.upsertWorkingOrder({
-      clientOrderId: input.clientOrderId,
-      intentId: input.intentId,
-      strategy: input.strategy,
-      symbol: input.symbol,
-      side: input.side,
-      type: input.type,
-      remainingQuantity: input.quantity,
-      limitPrice: input.limitPrice ?? null,
-      stopPrice: input.stopPrice ?? null,
-    });
+    // Nothing of it has filled yet: all of it could.
+    this.book.upsertWorkingOrder({ ...input, remainingQuantity: input.quantity });
   }
 
   // ---- queries ------------------------------------------------------------------------------------

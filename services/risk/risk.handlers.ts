@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import type { AggregateDecider, DomainEvent, HandledCommand } from '@tollgate/application';
 import {
   denial,
   denialRecord,
@@ -182,17 +183,7 @@ export class RiskHandlers implements OnApplicationBootstrap, BeforeApplicationSh
       }
     }
     this.projection.book.activity.recordAllowed(checkRequest);
-    this.projection.recordAllowed({
-      clientOrderId: order.clientOrderId,
-      intentId: order.intentId,
-      strategy: order.strategy,
-      symbol: order.symbol,
-      side: order.side,
-      type: order.type,
-      quantity: order.quantity,
-      limitPrice: order.limitPrice ?? null,
-      stopPrice: order.stopPrice ?? null,
-    });
+    this.projection.recordAllowed(checkRequest);
     return { allowed: true };
   }
 
@@ -206,15 +197,12 @@ export class RiskHandlers implements OnApplicationBootstrap, BeforeApplicationSh
     const at = this.projection.clock.now();
     // Cancels go out at once, beside the record of the switch: the latency that matters is to the venue.
     this.canceller.cancelScopeNow(request.scope, `kill switch ${request.scope}`);
-    const result = await this.writer.run({
+    const result = await this.decideAndSettle(request, {
       streamId: riskStreams.killSwitch,
       decider: killSwitchDecider,
       command: { type: 'EngageKillSwitch', scope: request.scope, actor: request.actor, reason: request.reason, restingOrders: this.projection.restingOrders(), at: at.toISOString() },
-      actor: request.actor,
-      ...(request.requestId ? { commandId: request.requestId } : {}),
       at,
     });
-    await this.projection.settle();
     const engaged = result.events.find((event) => event.type === 'KillSwitchEngaged');
     return {
       scope: request.scope,
@@ -226,15 +214,12 @@ export class RiskHandlers implements OnApplicationBootstrap, BeforeApplicationSh
 
   async release(request: ReleaseRequest): Promise<ReleaseResponse> {
     const at = this.projection.clock.now();
-    await this.writer.run({
+    await this.decideAndSettle(request, {
       streamId: riskStreams.killSwitch,
       decider: killSwitchDecider,
       command: { type: 'ReleaseKillSwitch', scope: request.scope, actor: request.actor, role: request.role, reason: request.reason, at: at.toISOString() },
-      actor: request.actor,
-      ...(request.requestId ? { commandId: request.requestId } : {}),
       at,
     });
-    await this.projection.settle();
     return { scope: request.scope, released: true };
   }
 
@@ -315,44 +300,35 @@ export class RiskHandlers implements OnApplicationBootstrap, BeforeApplicationSh
 
   async limitsSet(request: LimitsSetRequest): Promise<LimitsView> {
     const at = this.projection.clock.now();
-    await this.writer.run({
+    await this.decideAndSettle(request, {
       streamId: riskStreams.limits,
       decider: riskLimitsDecider,
       command: { type: 'ChangeRiskLimits', limits: request.limits, actor: request.actor, role: request.role, reason: request.reason, at: at.toISOString() },
-      actor: request.actor,
-      ...(request.requestId ? { commandId: request.requestId } : {}),
       at,
     });
-    await this.projection.settle();
     return this.limitsShow();
   }
 
   async setTradingState(request: SetTradingStateRequest): Promise<RiskStateView['tradingStates'][number]> {
     const at = this.projection.clock.now();
-    await this.writer.run({
+    await this.decideAndSettle(request, {
       streamId: riskStreams.tradingState(request.scope),
       decider: onlyEvents(tradingStateDecider, TRADING_STATE_EVENT),
       command: { type: 'ChangeTradingState', scope: request.scope, to: request.to, actor: request.actor, role: request.role, reason: request.reason, at: at.toISOString() },
-      actor: request.actor,
-      ...(request.requestId ? { commandId: request.requestId } : {}),
       at,
     });
-    await this.projection.settle();
     const state = this.projection.tradingBoard.get(request.scope);
     return { scope: request.scope, status: state?.status ?? 'ACTIVE', cause: state?.cause ?? 'initial', since: state?.since ?? null };
   }
 
   async enableStrategy(request: EnableStrategyRequest): Promise<{ strategy: string; status: string }> {
     const at = this.projection.clock.now();
-    await this.writer.run({
+    await this.decideAndSettle(request, {
       streamId: riskStreams.strategy(request.strategy),
       decider: strategyExecutionDecider,
       command: { type: 'EnableStrategy', strategy: request.strategy, actor: request.actor, role: request.role, reason: request.reason, at: at.toISOString() },
-      actor: request.actor,
-      ...(request.requestId ? { commandId: request.requestId } : {}),
       at,
     });
-    await this.projection.settle();
     return { strategy: request.strategy, status: this.projection.strategies.get(request.strategy)?.status ?? 'enabled' };
   }
 
@@ -361,7 +337,7 @@ export class RiskHandlers implements OnApplicationBootstrap, BeforeApplicationSh
   async overrideRequest(request: OverrideRequestRequest): Promise<OverrideView> {
     const overrideId = request.overrideId ?? newId();
     const at = this.projection.clock.now();
-    await this.writer.run({
+    await this.decideAndSettle(request, {
       streamId: riskStreams.override(overrideId),
       decider: overrideDecider,
       command: {
@@ -379,26 +355,22 @@ export class RiskHandlers implements OnApplicationBootstrap, BeforeApplicationSh
         expiresAt: new Date(at.getTime() + request.expiresInMs).toISOString(),
         at: at.toISOString(),
       },
-      actor: request.actor,
       commandId: `request:${overrideId}`,
       correlationId: request.intentId,
       at,
     });
-    await this.projection.settle();
     return this.overrideView(overrideId);
   }
 
   async overrideApprove(request: OverrideApproveRequest): Promise<OverrideView> {
     const at = this.projection.clock.now();
     if (!this.projection.overrides.has(request.overrideId)) throw new DomainError('OVERRIDE_NOT_FOUND', `override ${request.overrideId} does not exist`);
-    await this.writer.run({
+    await this.decideAndSettle(request, {
       streamId: riskStreams.override(request.overrideId),
       decider: overrideDecider,
       command: { type: 'ApproveOverride', approvedBy: request.actor, role: request.role, at: at.toISOString() },
-      actor: request.actor,
       at,
     });
-    await this.projection.settle();
     return this.overrideView(request.overrideId);
   }
 
@@ -418,7 +390,7 @@ export class RiskHandlers implements OnApplicationBootstrap, BeforeApplicationSh
 
   async autoModeOn(request: AutoModeOnRequest): Promise<RiskStateView['autoMode']> {
     const at = this.projection.clock.now();
-    await this.writer.run({
+    await this.decideAndSettle(request, {
       streamId: riskStreams.autoMode(this.options.accountId),
       decider: autoModeDecider,
       command: {
@@ -433,23 +405,19 @@ export class RiskHandlers implements OnApplicationBootstrap, BeforeApplicationSh
         readinessGate: null,
         at: at.toISOString(),
       },
-      actor: request.actor,
       at,
     });
-    await this.projection.settle();
     return this.state().autoMode;
   }
 
   async autoModeOff(request: AutoModeOffRequest): Promise<RiskStateView['autoMode']> {
     const at = this.projection.clock.now();
-    await this.writer.run({
+    await this.decideAndSettle(request, {
       streamId: riskStreams.autoMode(this.options.accountId),
       decider: autoModeDecider,
       command: { type: 'DisableAutoMode', cause: 'operator', detail: request.reason, actor: request.actor, at: at.toISOString() },
-      actor: request.actor,
       at,
     });
-    await this.projection.settle();
     return this.state().autoMode;
   }
 
@@ -458,6 +426,20 @@ export class RiskHandlers implements OnApplicationBootstrap, BeforeApplicationSh
     const at = new Date();
     await this.writer.append(riskStreams.drills(report.drill), 'any', [{ type: 'DrillCompleted', data: report }], { actor: request.actor, commandId: newId(), at });
     return { recorded: true };
+  }
+
+  /**
+   * An operator control: decided on its aggregate, appended as the requesting actor, and answered only
+   * once the book has folded it (read your writes). A repeated `requestId` writes nothing new.
+   */
+  private async decideAndSettle<Command, Event extends DomainEvent, State>(
+    request: { actor: string; requestId?: string },
+    input: { streamId: string; decider: AggregateDecider<Command, Event, State>; command: Command; at: Date; commandId?: string; correlationId?: string },
+  ): Promise<HandledCommand<Event, State>> {
+    // A command id of the control's own (an override's request) stands over the caller's requestId.
+    const result = await this.writer.run({ actor: request.actor, ...(request.requestId ? { commandId: request.requestId } : {}), ...input });
+    await this.projection.settle();
+    return result;
   }
 
   // ---- state ------------------------------------------------------------------------------------

@@ -4,3 +4,4 @@ export * from './market-clock';
 export * from './instruments';
 export * from './parse-input';
 export * from './market-data-subscription';
+export * from './follow-store';

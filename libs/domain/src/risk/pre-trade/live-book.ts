@@ -3,13 +3,14 @@ import type { AutoModeState } from '../../auto-mode/auto-mode.state';
 import type { OverrideState } from '../../override/override.state';
 import type { CompiledAccountLimits, CompiledRiskLimits } from '../limits/limits';
 import { RiskActivityLog } from './activity-log';
-import { carriesLimitPrice, directionOf, type DecimalInput, type TradingMode } from './request';
+import type { DecimalInput, TradingMode } from './request';
 import {
   ownEntry,
-  worstCase,
+  parseReferencePrice,
+  parseWorkingOrder,
+  symbolExposure,
   type ExposureTotals,
   type InstrumentInfoInput,
-  type OwnRestingOrder,
   type ReferencePrice,
   type ReferencePriceInput,
   type RiskView,
@@ -192,17 +193,7 @@ export class LiveRiskBook implements RiskView {
   upsertWorkingOrder(input: WorkingOrderInput): void {
     const previous = this.workingById.get(input.clientOrderId);
     if (previous) this.detach(previous);
-    const order: WorkingOrder = {
-      clientOrderId: input.clientOrderId,
-      intentId: input.intentId,
-      strategy: input.strategy,
-      symbol: input.symbol,
-      side: input.side,
-      type: input.type,
-      remainingQuantity: dec(input.remainingQuantity, `workingOrders.${input.clientOrderId}.remainingQuantity`),
-      limitPrice: input.limitPrice ? dec(input.limitPrice, `workingOrders.${input.clientOrderId}.limitPrice`) : null,
-      stopPrice: input.stopPrice ? dec(input.stopPrice, `workingOrders.${input.clientOrderId}.stopPrice`) : null,
-    };
+    const order = parseWorkingOrder(input);
     this.workingById.set(order.clientOrderId, order);
     this.intentWorking.set(order.intentId, (this.intentWorking.get(order.intentId) ?? ZERO).plus(order.remainingQuantity));
     this.ordersPerIntent.set(order.intentId, (this.ordersPerIntent.get(order.intentId) ?? 0) + 1);
@@ -229,12 +220,7 @@ export class LiveRiskBook implements RiskView {
   }
 
   setReferencePrice(symbol: string, input: ReferencePriceInput): void {
-    this.references.set(symbol, {
-      mid: dec(input.mid, `referencePrices.${symbol}.mid`),
-      bid: input.bid ? dec(input.bid, `referencePrices.${symbol}.bid`) : null,
-      ask: input.ask ? dec(input.ask, `referencePrices.${symbol}.ask`) : null,
-      atMs: typeof input.at === 'string' ? Date.parse(input.at) : input.at.getTime(),
-    });
+    this.references.set(symbol, parseReferencePrice(symbol, input));
     // Only a symbol we hold or work is valued at it.
     if (this.books.has(symbol)) this.refresh(symbol);
   }
@@ -320,35 +306,7 @@ export class LiveRiskBook implements RiskView {
       this.worst.delete(symbol);
       this.contributions.delete(symbol);
     } else {
-      const reference = this.referencePrice(symbol);
-      const book: SymbolBook = {
-        symbol,
-        position: position?.quantity ?? ZERO,
-        workingBuy: ZERO,
-        workingSell: ZERO,
-        valuation: null,
-        highestOwnBid: null,
-        lowestOwnAsk: null,
-      };
-      let fallback: Decimal | null = position?.averagePrice ?? null;
-      let reserved = ZERO;
-      for (const order of orders?.values() ?? []) {
-        const buying = directionOf(order.side) === 'buy';
-        if (buying) book.workingBuy = book.workingBuy.plus(order.remainingQuantity);
-        else book.workingSell = book.workingSell.plus(order.remainingQuantity);
-        fallback ??= order.limitPrice ?? order.stopPrice;
-        if (order.type === 'market' || carriesLimitPrice(order.type)) {
-          const resting: OwnRestingOrder = { clientOrderId: order.clientOrderId, price: order.type === 'market' ? null : order.limitPrice };
-          if (buying) book.highestOwnBid = better(book.highestOwnBid, resting, 'buy');
-          else book.lowestOwnAsk = better(book.lowestOwnAsk, resting, 'sell');
-        }
-        if (order.side === 'buy' || order.side === 'sell_short') {
-          const reservationPrice = order.limitPrice ?? reference?.mid ?? order.stopPrice;
-          if (reservationPrice) reserved = reserved.plus(order.remainingQuantity.times(reservationPrice));
-        }
-      }
-      book.valuation = reference?.mid ?? fallback;
-      const worst = worstCase(book.position, book.workingBuy, book.workingSell, book.valuation);
+      const { book, worst, reserved } = symbolExposure(symbol, position?.quantity ?? ZERO, position?.averagePrice ?? null, orders?.values() ?? [], this.referencePrice(symbol));
       this.books.set(symbol, book);
       this.worst.set(symbol, worst);
       const valued = book.valuation !== null && worst.notional !== null;
@@ -378,12 +336,4 @@ export class LiveRiskBook implements RiskView {
     else this.unvalued.delete(symbol);
     this.totalsView = null;
   }
-}
-
-function better(current: OwnRestingOrder | null, candidate: OwnRestingOrder, direction: 'buy' | 'sell'): OwnRestingOrder {
-  if (!current) return candidate;
-  if (current.price === null) return current;
-  if (candidate.price === null) return candidate;
-  if (direction === 'buy') return candidate.price.greaterThan(current.price) ? candidate : current;
-  return candidate.price.lessThan(current.price) ? candidate : current;
 }

@@ -129,6 +129,65 @@ export function worstCase(position: Decimal, workingBuy: Decimal, workingSell: D
   return { longExtreme, shortExtreme, quantity, notional: price ? quantity.times(price) : null, open: !quantity.isZero() };
 }
 
+/** One symbol's book, its worst case, and the buying power its opening orders reserve. */
+export interface SymbolExposure {
+  book: SymbolBook;
+  worst: WorstCase;
+  reserved: Decimal;
+}
+
+/**
+ * What one symbol holds and works comes to, computed the same way for `RiskSnapshot` and `LiveRiskBook`
+ * (a property test holds the two equal). Without a reference price the symbol is valued at the
+ * position's average price, else at the first working order's limit (or stop) price.
+ */
+export function symbolExposure(symbol: string, position: Decimal, averagePrice: Decimal | null, orders: Iterable<WorkingOrder>, reference: ReferencePrice | null): SymbolExposure {
+  const book: SymbolBook = { symbol, position, workingBuy: ZERO, workingSell: ZERO, valuation: null, highestOwnBid: null, lowestOwnAsk: null };
+  let fallback = averagePrice;
+  let reserved = ZERO;
+  for (const order of orders) {
+    const buying = directionOf(order.side) === 'buy';
+    if (buying) book.workingBuy = book.workingBuy.plus(order.remainingQuantity);
+    else book.workingSell = book.workingSell.plus(order.remainingQuantity);
+    fallback ??= order.limitPrice ?? order.stopPrice;
+    if (order.type === 'market' || carriesLimitPrice(order.type)) {
+      const resting: OwnRestingOrder = { clientOrderId: order.clientOrderId, price: order.type === 'market' ? null : order.limitPrice };
+      if (buying) book.highestOwnBid = better(book.highestOwnBid, resting, 'buy');
+      else book.lowestOwnAsk = better(book.lowestOwnAsk, resting, 'sell');
+    }
+    if (order.side === 'buy' || order.side === 'sell_short') {
+      const reservationPrice = order.limitPrice ?? reference?.mid ?? order.stopPrice;
+      // An opening order nothing can value reserves nothing we can compute; the symbol is then unvalued and fails closed.
+      if (reservationPrice) reserved = reserved.plus(order.remainingQuantity.times(reservationPrice));
+    }
+  }
+  book.valuation = reference?.mid ?? fallback;
+  return { book, worst: worstCase(book.position, book.workingBuy, book.workingSell, book.valuation), reserved };
+}
+
+export function parseWorkingOrder(input: WorkingOrderInput): WorkingOrder {
+  return {
+    clientOrderId: input.clientOrderId,
+    intentId: input.intentId,
+    strategy: input.strategy,
+    symbol: input.symbol,
+    side: input.side,
+    type: input.type,
+    remainingQuantity: dec(input.remainingQuantity, `workingOrders.${input.clientOrderId}.remainingQuantity`),
+    limitPrice: input.limitPrice ? dec(input.limitPrice, `workingOrders.${input.clientOrderId}.limitPrice`) : null,
+    stopPrice: input.stopPrice ? dec(input.stopPrice, `workingOrders.${input.clientOrderId}.stopPrice`) : null,
+  };
+}
+
+export function parseReferencePrice(symbol: string, input: ReferencePriceInput): ReferencePrice {
+  return {
+    mid: dec(input.mid, `referencePrices.${symbol}.mid`),
+    bid: input.bid ? dec(input.bid, `referencePrices.${symbol}.bid`) : null,
+    ask: input.ask ? dec(input.ask, `referencePrices.${symbol}.ask`) : null,
+    atMs: typeof input.at === 'string' ? Date.parse(input.at) : input.at.getTime(),
+  };
+}
+
 export interface ExposureTotals {
   /** Σ per-symbol worst-case notional. */
   gross: Decimal;
@@ -225,58 +284,39 @@ export class RiskSnapshot implements RiskView {
     this.referenceInputs = input.referencePrices;
     for (const [intentId, filled] of Object.entries(input.intentFills ?? {})) this.intentFilled.set(intentId, dec(filled, `intentFills.${intentId}`));
 
-    const fallbackValuation = new Map<string, Decimal>();
+    // Positions are summed per symbol; the last average price given for a symbol values it.
+    const positions = new Map<string, { quantity: Decimal; averagePrice: Decimal | null }>();
     for (const position of input.positions) {
-      const book = this.bookFor(position.symbol);
-      book.position = book.position.plus(dec(position.quantity, `positions.${position.symbol}.quantity`));
-      if (position.averagePrice) fallbackValuation.set(position.symbol, dec(position.averagePrice, `positions.${position.symbol}.averagePrice`));
+      const held = positions.get(position.symbol) ?? { quantity: ZERO, averagePrice: null };
+      held.quantity = held.quantity.plus(dec(position.quantity, `positions.${position.symbol}.quantity`));
+      if (position.averagePrice) held.averagePrice = dec(position.averagePrice, `positions.${position.symbol}.averagePrice`);
+      positions.set(position.symbol, held);
     }
-    let reservedBuyingPower = ZERO;
-    for (const input_ of input.workingOrders) {
-      const order: WorkingOrder = {
-        clientOrderId: input_.clientOrderId,
-        intentId: input_.intentId,
-        strategy: input_.strategy,
-        symbol: input_.symbol,
-        side: input_.side,
-        type: input_.type,
-        remainingQuantity: dec(input_.remainingQuantity, `workingOrders.${input_.clientOrderId}.remainingQuantity`),
-        limitPrice: input_.limitPrice ? dec(input_.limitPrice, `workingOrders.${input_.clientOrderId}.limitPrice`) : null,
-        stopPrice: input_.stopPrice ? dec(input_.stopPrice, `workingOrders.${input_.clientOrderId}.stopPrice`) : null,
-      };
+    const ordersBySymbol = new Map<string, WorkingOrder[]>();
+    for (const order of input.workingOrders.map(parseWorkingOrder)) {
       this.workingById.set(order.clientOrderId, order);
       this.intentWorking.set(order.intentId, (this.intentWorking.get(order.intentId) ?? ZERO).plus(order.remainingQuantity));
-      const book = this.bookFor(order.symbol);
-      const buying = directionOf(order.side) === 'buy';
-      if (buying) book.workingBuy = book.workingBuy.plus(order.remainingQuantity);
-      else book.workingSell = book.workingSell.plus(order.remainingQuantity);
-      const price = order.limitPrice ?? order.stopPrice;
-      if (price && !fallbackValuation.has(order.symbol)) fallbackValuation.set(order.symbol, price);
-      if (order.type === 'market' || carriesLimitPrice(order.type)) {
-        const resting: OwnRestingOrder = { clientOrderId: order.clientOrderId, price: order.type === 'market' ? null : order.limitPrice };
-        if (buying) book.highestOwnBid = better(book.highestOwnBid, resting, 'buy');
-        else book.lowestOwnAsk = better(book.lowestOwnAsk, resting, 'sell');
-      }
-      if (order.side === 'buy' || order.side === 'sell_short') {
-        const reservationPrice = order.limitPrice ?? this.referencePrice(order.symbol)?.mid ?? order.stopPrice;
-        // An opening order nothing can value reserves nothing we can compute; the symbol is then unvalued and fails closed.
-        if (reservationPrice) reservedBuyingPower = reservedBuyingPower.plus(order.remainingQuantity.times(reservationPrice));
-      }
+      const orders = ordersBySymbol.get(order.symbol) ?? [];
+      orders.push(order);
+      ordersBySymbol.set(order.symbol, orders);
     }
 
+    let reservedBuyingPower = ZERO;
     let gross = ZERO;
     let netHigh = ZERO;
     let netLow = ZERO;
     let openPositions = 0;
     const sectors = new Map<string, Decimal>();
     const unvalued: string[] = [];
-    for (const book of this.books.values()) {
-      book.valuation = this.referencePrice(book.symbol)?.mid ?? fallbackValuation.get(book.symbol) ?? null;
-      const worst = worstCase(book.position, book.workingBuy, book.workingSell, book.valuation);
-      this.worst.set(book.symbol, worst);
+    for (const symbol of new Set([...positions.keys(), ...ordersBySymbol.keys()])) {
+      const held = positions.get(symbol);
+      const { book, worst, reserved } = symbolExposure(symbol, held?.quantity ?? ZERO, held?.averagePrice ?? null, ordersBySymbol.get(symbol) ?? [], this.referencePrice(symbol));
+      this.books.set(symbol, book);
+      this.worst.set(symbol, worst);
+      reservedBuyingPower = reservedBuyingPower.plus(reserved);
       if (worst.open) openPositions += 1;
       if (!book.valuation || !worst.notional) {
-        if (worst.open) unvalued.push(book.symbol);
+        if (worst.open) unvalued.push(symbol);
         continue;
       }
       gross = gross.plus(worst.notional);
@@ -293,14 +333,7 @@ export class RiskSnapshot implements RiskView {
     let reference = this.parsedReferences.get(symbol);
     if (reference === undefined) {
       const input = ownEntry(this.referenceInputs, symbol);
-      reference = input
-        ? {
-            mid: dec(input.mid, `referencePrices.${symbol}.mid`),
-            bid: input.bid ? dec(input.bid, `referencePrices.${symbol}.bid`) : null,
-            ask: input.ask ? dec(input.ask, `referencePrices.${symbol}.ask`) : null,
-            atMs: typeof input.at === 'string' ? Date.parse(input.at) : input.at.getTime(),
-          }
-        : null;
+      reference = input ? parseReferencePrice(symbol, input) : null;
       this.parsedReferences.set(symbol, reference);
     }
     return reference;
@@ -314,15 +347,6 @@ export class RiskSnapshot implements RiskView {
       this.parsedTickSizes.set(symbol, tick);
     }
     return tick;
-  }
-
-  private bookFor(symbol: string): SymbolBook {
-    let book = this.books.get(symbol);
-    if (!book) {
-      book = { symbol, position: ZERO, workingBuy: ZERO, workingSell: ZERO, valuation: null, highestOwnBid: null, lowestOwnAsk: null };
-      this.books.set(symbol, book);
-    }
-    return book;
   }
 }
 
