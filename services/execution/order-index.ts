@@ -1,3 +1,4 @@
+import { followStore } from '@tollgate/application';
 import { ORDER_STREAM_CATEGORY, orderEvents, streamCategory, type OrderEvent, type RecordedEvent } from '@tollgate/contracts';
 import { fillForQualityFromOrderFilled, type FillForQuality } from '@tollgate/domain/fill-quality';
 import { averageFillPrice, evolveOrder, fillProgressOf, initialOrderState, terminalStatuses, type OrderState } from '@tollgate/domain/order';
@@ -35,20 +36,15 @@ export class OrderIndex {
 
   /** Catches up with the store's head at the time of the call, then keeps following. */
   async start(): Promise<void> {
-    const head = await this.store.headPosition();
-    let reached: (() => void) | undefined;
-    const caughtUp = new Promise<void>((resolve) => (reached = resolve));
-    if (head === 0) reached!();
-    this.subscription = this.store.subscribeAll({
-      after: 0,
+    const followed = followStore(this.store, {
       handler: (event) => {
         this.apply(event);
         this.position = event.position;
-        if (event.position >= head) reached?.();
       },
       onError: (error) => this.logger.error({ err: error }, 'execution order index stopped following the store'),
     });
-    await caughtUp;
+    this.subscription = followed;
+    await followed.caughtUp;
   }
 
   async stop(): Promise<void> {

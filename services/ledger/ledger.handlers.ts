@@ -1,4 +1,5 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { followStore } from '@tollgate/application';
 import type { BarMessage, QuoteMessage, RecordedEvent } from '@tollgate/contracts';
 import {
   emptyLedgerFold,
@@ -67,20 +68,15 @@ export class LedgerHandlers implements OnApplicationBootstrap, BeforeApplication
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    const head = await this.store.headPosition();
-    let caughtUp: () => void = () => undefined;
-    const reached = new Promise<void>((resolve) => (caughtUp = resolve));
-    if (head === 0) caughtUp();
-    this.subscription = this.store.subscribeAll({
-      after: 0,
+    const followed = followStore(this.store, {
       handler: (event) => {
         this.apply(event);
         this.position = event.position;
-        if (event.position >= head) caughtUp();
       },
       onError: (error) => this.logger.error({ err: error }, 'the ledger stopped following the store'),
     });
-    await reached;
+    this.subscription = followed;
+    await followed.caughtUp;
     this.live = true;
     this.logger.info({ fills: this.ledger.fillIds.size, checkpoint: this.position }, 'ledger caught up with the store');
   }

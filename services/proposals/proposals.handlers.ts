@@ -1,5 +1,5 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import { handleCommand, MarketClock, type AggregateDecider, type DomainEvent } from '@tollgate/application';
+import { followStore, handleCommand, MarketClock, type AggregateDecider, type DomainEvent } from '@tollgate/application';
 import {
   commandSubjects,
   positionExitStreamId,
@@ -147,19 +147,12 @@ export class ProposalsHandlers implements OnApplicationBootstrap, BeforeApplicat
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    const head = await this.store.headPosition();
-    let reached: () => void = () => undefined;
-    const caughtUp = new Promise<void>((resolve) => (reached = resolve));
-    if (head === 0) reached();
-    this.subscription = this.store.subscribeAll({
-      after: 0,
-      handler: (event) => {
-        this.apply(event);
-        if (event.position >= head) reached();
-      },
+    const followed = followStore(this.store, {
+      handler: (event) => this.apply(event),
       onError: (error) => this.logger.error({ err: error }, 'the proposals service stopped following the store; restart it'),
     });
-    await caughtUp;
+    this.subscription = followed;
+    await followed.caughtUp;
     this.live = true;
     this.caughtUpWithStore();
     // Whatever a crash left half done: exits to complete, abandon or place, conversions without an order.

@@ -9,7 +9,7 @@ export interface FollowStoreOptions {
    * on an empty store), before any later event is handled: a follower that flips to "live" here never
    * treats a live event as history, nor history as live.
    */
-  onCaughtUp: () => void;
+  onCaughtUp?: () => void;
   onError: (error: unknown) => void;
 }
 
@@ -24,13 +24,16 @@ export interface FollowedStore extends Subscription {
  */
 export function followStore(store: EventStore, options: FollowStoreOptions): FollowedStore {
   let subscription: Subscription | undefined;
+  let stopped = false;
   const caughtUp = store.headPosition().then(
     (head) =>
       new Promise<void>((resolve) => {
+        // Stopped before the head was known: nothing is subscribed, and nothing will catch up.
+        if (stopped) return;
         let live = false;
         const reachHead = (): void => {
           live = true;
-          options.onCaughtUp();
+          options.onCaughtUp?.();
           resolve();
         };
         if (head === 0) reachHead();
@@ -44,5 +47,11 @@ export function followStore(store: EventStore, options: FollowStoreOptions): Fol
         });
       }),
   );
-  return { caughtUp, stop: async () => subscription?.stop() };
+  return {
+    caughtUp,
+    stop: async () => {
+      stopped = true;
+      await subscription?.stop();
+    },
+  };
 }
