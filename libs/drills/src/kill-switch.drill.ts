@@ -5,7 +5,6 @@ import { applyDrillLimits, drillLimits } from './drill-limits';
 const STRATEGIES = ['alpha', 'beta', 'gamma'] as const;
 const SYMBOLS = ['SPY', 'QQQ', 'AAPL'] as const;
 const RESTING_ORDERS = 50;
-const TARGET_MS = 1_000;
 
 interface Resting {
   strategy: string;
@@ -114,7 +113,7 @@ export async function killSwitchDrill(context: DrillContext): Promise<void> {
   context.check('released by a risk officer, the strategy trades again', released === 2 && tradesAgain === true, `${released} KillSwitchReleased events; the new alpha order ${tradesAgain ? 'rests' : 'does not rest'} at the exchange`);
 
   const p99 = percentile(latencies, 99);
-  context.check(`every resting order in scope cancelled at the exchange within ${TARGET_MS} ms (p99)`, latencies.length > 0 && p99 <= TARGET_MS, `p99 ${millis(p99)} ms over ${latencies.length} cancels; slowest kill ${millis(Math.max(...commandToAll))} ms`);
+  context.check(`every resting order in scope cancelled at the exchange within ${context.options.killLatencyTargetMs} ms (p99)`, latencies.length > 0 && p99 <= context.options.killLatencyTargetMs, `p99 ${millis(p99)} ms over ${latencies.length} cancels; slowest kill ${millis(Math.max(...commandToAll))} ms`);
   context.figure('restingOrders', RESTING_ORDERS);
   context.figure('killLatencyMsP99', millis(p99));
   context.figure('killLatencyMsMax', millis(Math.max(...commandToAll)));

@@ -2,7 +2,7 @@ import { DrillCompleted, streamName } from '@tollgate/contracts';
 import type { EventStore } from '@tollgate/event-store';
 import { newId } from '@tollgate/kernel';
 import { breakerDrill } from './breaker.drill';
-import { DrillAbort, DrillContext, type DrillName, type DrillOptions, type DrillReport, type DrillSystem } from './drill';
+import { DEFAULT_KILL_LATENCY_TARGET_MS, DrillAbort, DrillContext, type DrillName, type DrillOptions, type DrillReport, type DrillSystem } from './drill';
 import { emergencyStopDrill } from './emergency-stop.drill';
 import { killSwitchDrill } from './kill-switch.drill';
 import { overrideDrill } from './override.drill';
@@ -22,7 +22,10 @@ const drills: Record<DrillName, (context: DrillContext) => Promise<void>> = {
  * step that throws fails the drill (it is a check that did not pass), never the caller.
  */
 export async function runDrill(name: DrillName, system: DrillSystem, options: DrillOptions = {}): Promise<DrillReport> {
-  const context = new DrillContext(name, system, { stepTimeoutMs: options.stepTimeoutMs ?? 10_000 });
+  const context = new DrillContext(name, system, {
+    stepTimeoutMs: options.stepTimeoutMs ?? 10_000,
+    killLatencyTargetMs: options.killLatencyTargetMs ?? DEFAULT_KILL_LATENCY_TARGET_MS,
+  });
   try {
     await drills[name](context);
   } catch (error) {
