@@ -244,7 +244,8 @@ describe('reconcile', () => {
     );
   });
 
-  it('reconciles 500 positions and 500 open orders well within a second', () => {
+  // How fast is a benchmark's question (bench/reconciliation.bench.ts, ≤ 1 s target, 26–44 ms measured); this test asks what.
+  it('reconciles 500 matching positions and 500 matching open orders to a pass', () => {
     const positions = Array.from({ length: 500 }, (_, index) => ({ symbol: `S${index}`, quantity: String(index + 1), averagePrice: `${index + 10}.25` }));
     const openOrders = Array.from({ length: 500 }, (_, index) =>
       order({ brokerOrderId: `b-${index}`, clientOrderId: `ours-${index}`, symbol: `S${index}`, quantity: '10', filledQuantity: '2', limitPrice: `${index + 1}.5` }),
@@ -262,13 +263,8 @@ describe('reconcile', () => {
       })),
     });
     const broker = brokerView({ positions: positions.map((item) => ({ ...item })), openOrders });
-    reconcile(command(ours, broker));
-    const started = process.hrtime.bigint();
     const outcome = reconcile(command(ours, broker));
-    const milliseconds = Number(process.hrtime.bigint() - started) / 1e6;
     expect(outcome.status).toBe('passed');
-    expect(milliseconds).toBeLessThan(1000);
-    process.stdout.write(`reconciliation of 500 positions + 500 open orders: ${milliseconds.toFixed(1)} ms\n`);
   });
 });
 
