@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import type { INestMicroservice } from '@nestjs/common';
 import { loadRuntimeConfig } from '@tollgate/application';
 import { commandSubjects } from '@tollgate/contracts';
@@ -8,7 +7,7 @@ import { DomainError } from '@tollgate/kernel';
 import { connectNatsBus, InProcessBus, type NatsBus } from '@tollgate/messaging';
 import { createServiceApp } from '@tollgate/nest';
 import { GatewayHttpServer, GatewayModule } from '@tollgate/services/gateway';
-import { NATS_TEST_URL } from '@tollgate/testing';
+import { freePort, NATS_TEST_URL } from '@tollgate/testing';
 import { ControlError, controlChannel, sendCommand } from './control-client';
 
 describe('sendCommand', () => {
@@ -129,13 +128,3 @@ describe('sendCommand', () => {
   });
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}

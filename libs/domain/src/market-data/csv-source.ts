@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { TICKER_PATTERN } from '@tollgate/contracts';
 import { dec, isDecimalString, ValidationError, type DecimalString } from '@tollgate/kernel';
 import type { Bar, Quote } from './market-data.types';
+import type { QuoteText } from './tick-validator';
 
 /**
  * CSV text, or its chunks as a file stream yields them (`fs.createReadStream(path)` is an
@@ -36,14 +37,8 @@ export async function* csvChunksFromLines(lines: AsyncIterable<string> | Iterabl
  * timestamp a valid instant. `line` is where the row starts (1-based, counting the header).
  * It is a `RawQuote`, so the tick validator takes it as it is.
  */
-export interface QuoteRow {
+export interface QuoteRow extends QuoteText {
   line: number;
-  timestamp: Date;
-  symbol: string;
-  bid: DecimalString;
-  ask: DecimalString;
-  bidSize: DecimalString;
-  askSize: DecimalString;
 }
 
 /** A bar row checked for form, as written (see `QuoteRow`). */
